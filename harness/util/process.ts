@@ -1,0 +1,137 @@
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+
+/** A process started by the suite, always reaped: see `stop()` and `reapAll()`. */
+export interface Managed {
+  name: string;
+  child: ChildProcess;
+  /** Resolves with the exit code (or the signal name) once the process has exited. */
+  exited: Promise<number | string>;
+  stop(graceMs?: number): Promise<void>;
+}
+
+const live = new Set<Managed>();
+
+export interface StartOptions {
+  name: string;
+  command: string;
+  args: string[];
+  /** Run inside this network namespace (`ip netns exec`), as root. */
+  netns?: string;
+  /** Run as this system user (`runuser -u`), e.g. postgres refuses to run as root. */
+  user?: string;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Append stdout and stderr to this file (evidence); otherwise they are discarded. */
+  logFile?: string;
+  /** Called with each stdout line (in addition to the log file). */
+  onLine?: (line: string) => void;
+}
+
+/** The argv that runs `command` in a namespace and/or as another user. */
+export function wrapCommand(o: Pick<StartOptions, 'command' | 'args' | 'netns' | 'user'>): [string, string[]] {
+  let argv = [o.command, ...o.args];
+  if (o.user) argv = ['runuser', '-u', o.user, '--', ...argv];
+  if (o.netns) argv = ['ip', 'netns', 'exec', o.netns, ...argv];
+  return [argv[0]!, argv.slice(1)];
+}
+
+export function start(o: StartOptions): Managed {
+  const [cmd, args] = wrapCommand(o);
+  const opts: SpawnOptions = { cwd: o.cwd, env: o.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] };
+  const child = spawn(cmd, args, opts);
+  const log = o.logFile ? createWriteStream(o.logFile, { flags: 'a' }) : undefined;
+  let pending = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    log?.write(chunk);
+    if (!o.onLine) return;
+    pending += chunk.toString('utf8');
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) o.onLine(line);
+  });
+  child.stderr?.on('data', (chunk: Buffer) => log?.write(chunk));
+  const exited = new Promise<number | string>((resolve) => {
+    child.on('error', (err) => {
+      log?.write(`spawn error: ${err.message}\n`);
+      resolve(`error:${err.message}`);
+    });
+    child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
+  });
+  const managed: Managed = {
+    name: o.name,
+    child,
+    exited,
+    async stop(graceMs = 3000) {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        await exited;
+        clearTimeout(t);
+      }
+      live.delete(managed);
+      await new Promise<void>((r) => (log ? log.end(r) : r()));
+    },
+  };
+  void exited.then(() => live.delete(managed));
+  live.add(managed);
+  return managed;
+}
+
+/** Stops every process this module started that is still running. */
+export async function reapAll(): Promise<void> {
+  await Promise.all([...live].map((m) => m.stop(1500)));
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a short command to completion; rejects with its stderr when `check` and the exit code is not 0. */
+export async function run(
+  command: string,
+  args: string[],
+  o: { netns?: string; user?: string; check?: boolean; input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<RunResult> {
+  const [cmd, argv] = wrapCommand({ command, args, netns: o.netns, user: o.user });
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, argv, { stdio: [o.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], env: o.env ?? process.env });
+    let stdout = '';
+    let stderr = '';
+    const timer = o.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), o.timeoutMs) : undefined;
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', (err) => {
+      if (timer) clearTimeout(timer);
+      reject(new Error(`${command}: ${err.message}`));
+    });
+    child.on('close', (code, signal) => {
+      if (timer) clearTimeout(timer);
+      const res = { code: code ?? (signal ? 128 : 1), stdout, stderr };
+      if (o.check !== false && res.code !== 0) {
+        reject(new Error(`${[cmd, ...argv].join(' ')} exited ${res.code}${signal ? ` (${signal})` : ''}: ${stderr.trim() || stdout.trim()}`));
+      } else resolve(res);
+    });
+    if (child.stdin) {
+      child.stdin.on('error', () => undefined); // a child that exits without reading its input is not our error
+      child.stdin.end(o.input);
+    }
+  });
+}
+
+/** Polls `probe` until it returns true or the deadline passes; the error names what was awaited. */
+export async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs: number, intervalMs = 100): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError = '';
+  while (Date.now() < deadline) {
+    try {
+      if (await probe()) return;
+    } catch (err) {
+      lastError = err instanceof Error ? err.message : String(err);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${lastError})` : ''}`);
+}

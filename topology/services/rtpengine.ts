@@ -1,0 +1,35 @@
+import { join } from 'node:path';
+import { start, waitUntil, run, type Managed } from '../../harness/util/process';
+
+export interface Rtpengine {
+  proc: Managed;
+  /** ng control address inside the SBC namespace. */
+  ngHost: string;
+  ngPort: number;
+}
+
+/**
+ * rtpengine in userspace (`--table=-1`, no kernel module) in the SBC namespace, with one logical
+ * interface per zone so the SBC can anchor each leg on its own side.
+ */
+export async function startRtpengine(o: { netns: string; publicAddress: string; coreAddress: string; runDir: string }): Promise<Rtpengine> {
+  const ngHost = '127.0.0.1';
+  const ngPort = 2223;
+  const proc = start({
+    name: 'rtpengine',
+    command: 'rtpengine',
+    args: [
+      '--foreground', '--log-stderr', '--table=-1',
+      `--interface=pub/${o.publicAddress}`, `--interface=core/${o.coreAddress}`,
+      `--listen-ng=${ngHost}:${ngPort}`, '--port-min=30000', '--port-max=39999',
+      '--log-level=5', `--pidfile=${join(o.runDir, 'rtpengine.pid')}`, '--delete-delay=0',
+    ],
+    netns: o.netns,
+    logFile: join(o.runDir, 'rtpengine.log'),
+  });
+  await waitUntil('rtpengine to listen for ng commands', async () => {
+    const r = await run('ss', ['-lun'], { netns: o.netns, check: false });
+    return r.stdout.includes(`${ngHost}:${ngPort}`);
+  }, 15000);
+  return { proc, ngHost, ngPort };
+}
