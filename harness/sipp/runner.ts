@@ -64,7 +64,7 @@ function collect(name: string, code: number | string, files: SippResult['files']
   }
   const errors = read(files.errors);
   const errorLines = errors.split('\n').filter((l) => l.trim() && !/^-+ /.test(l)).slice(0, 3);
-  const output = read(files.output).split('\n').filter((l) => /error|fatal|unable|can't|cannot/i.test(l)).slice(0, 3);
+  const output = read(files.output).split('\n').filter((l) => /error|fatal|unable|can't|cannot/i.test(l) && !/UDP errors/.test(l)).slice(0, 3);
   const parts = [`sipp ${name}: ${describeOutcome(outcome)} (exit ${code})`];
   if (stats) {
     const failures = Object.entries(stats.failures).map(([k, v]) => `${k}=${v}`).join(', ');

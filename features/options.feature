@@ -1,0 +1,9 @@
+Feature: OPTIONS from the public side
+  The SBC answers SIP OPTIONS from a permitted public address itself, with 200 OK,
+  and never relays them to the core (REQUIREMENTS.md GEN-04).
+
+  @GEN-04
+  Scenario: OPTIONS from a permitted public address is answered by the SBC itself
+    When a public host sends OPTIONS to the SBC's public address
+    Then it receives 200 OK to its OPTIONS
+    And no core server received that OPTIONS

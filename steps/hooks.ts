@@ -1,0 +1,29 @@
+import { After, AfterAll, Before, BeforeAll, setDefaultTimeout, Status } from '@cucumber/cucumber';
+import { reapAll } from '../harness/util/process';
+import { currentRun, openRun, type SbcWorld } from './world';
+
+setDefaultTimeout(60_000);
+
+BeforeAll({ timeout: 30_000 }, async function () {
+  const run = openRun();
+  await run.core.ensure('answer');
+});
+
+let scenarioIndex = 0;
+
+Before(function (this: SbcWorld, { pickle }) {
+  scenarioIndex++;
+  this.openEvidence(scenarioIndex, pickle.name);
+});
+
+After(async function (this: SbcWorld, { result }) {
+  const status = result?.status ?? Status.UNKNOWN;
+  this.writeEvidence(String(status));
+  if (status !== Status.PASSED && this.notes.length) this.attach(this.notes.join('\n'), 'text/plain');
+  this.attach(`evidence: ${this.evidenceDir}`, 'text/plain');
+});
+
+AfterAll({ timeout: 30_000 }, async function () {
+  await currentRun()?.core.stop();
+  await reapAll();
+});

@@ -1,0 +1,24 @@
+import { Then, When } from '@cucumber/cucumber';
+import { check, describeRun } from './assertions';
+import type { SbcWorld } from './world';
+
+When('a public host sends OPTIONS to the SBC\'s public address', async function (this: SbcWorld) {
+  const token = `options-${this.newNumber('the OPTIONS').slice(1)}`;
+  this.numbers.set('the OPTIONS', token);
+  await this.runPublicSipp('prober', 'uac-options.xml', { service: token, recvTimeoutMs: 3000 });
+});
+
+Then('it receives 200 OK to its OPTIONS', function (this: SbcWorld) {
+  const r = this.result('prober');
+  const ok = r.messages.find((m) => m.direction === 'received' && m.status === 200);
+  check(ok, () => `GEN-04: no 200 OK to OPTIONS from the SBC at ${this.sbcPublic}:\n${describeRun(r)}`);
+  check(r.outcome === 'all-calls-succeeded', () => `GEN-04: the OPTIONS exchange did not complete:\n${describeRun(r)}`);
+  const cseq = ok.header('cseq') ?? '';
+  check(/OPTIONS/.test(cseq), () => `GEN-04: the 200 OK answers ${cseq}, not the OPTIONS`);
+});
+
+Then('no core server received that OPTIONS', function (this: SbcWorld) {
+  const token = this.number('the OPTIONS');
+  const leaked = this.ctx.core.receivedContaining(token);
+  check(leaked.length === 0, () => `GEN-04: the OPTIONS was relayed to the core (${leaked.map((l) => l.server).join(', ')}); the SBC must answer it itself`);
+});

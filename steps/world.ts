@@ -1,0 +1,134 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { World, setWorldConstructor, type IWorldOptions } from '@cucumber/cucumber';
+import { runSipp, type SippResult } from '../harness/sipp/runner';
+import type { SippOptions } from '../harness/sipp/options';
+import { loadSutProfile, type SutProfile } from '../harness/sut/profile';
+import { CoreServers } from '../topology/core-servers';
+import { REPO_ROOT } from '../topology/paths';
+import { readState, type TopologyState } from '../topology/state';
+
+/** State shared by every scenario of a run: the topology and the long-running core servers. */
+export interface RunContext {
+  state: TopologyState;
+  profile: SutProfile;
+  core: CoreServers;
+}
+
+let run: RunContext | undefined;
+
+export function openRun(): RunContext {
+  const state = readState();
+  const profile = loadSutProfile(state.profileFile);
+  run = {
+    state,
+    profile,
+    core: new CoreServers({ netns: state.namespaces.core, addresses: state.addresses.coreServers, port: 5060, evidenceDir: join(state.reportDir, 'core') }),
+  };
+  return run;
+}
+
+export function currentRun(): RunContext | undefined {
+  return run;
+}
+
+// Numbers and endpoints are unique across the run so that the core side can be searched by number.
+const runSalt = String(Date.now() % 90 + 10);
+let numberSeq = 0;
+let endpointSeq = 0;
+
+/** One scenario's behaviour: the steps stay thin and call these (STYLE.md 11). */
+export class SbcWorld extends World {
+  evidenceDir = '';
+  scenarioName = '';
+  /** The SIPp runs of this scenario, by role, for assertions and evidence. */
+  readonly sipp = new Map<string, SippResult>();
+  /** Numbers this scenario dialled, by label ('the number'). */
+  readonly numbers = new Map<string, string>();
+  notes: string[] = [];
+
+  constructor(options: IWorldOptions) {
+    super(options);
+  }
+
+  get ctx(): RunContext {
+    if (!run) throw new Error('the run context is not open (BeforeAll did not run)');
+    return run;
+  }
+
+  get sbcPublic(): string {
+    return this.ctx.profile.sbc.public.address;
+  }
+
+  /** A fresh E.164 number nobody dialled before in this run. */
+  newNumber(label = 'the number'): string {
+    numberSeq++;
+    const n = `+31205${runSalt}${String(numberSeq).padStart(5, '0')}`;
+    this.numbers.set(label, n);
+    return n;
+  }
+
+  number(label = 'the number'): string {
+    const n = this.numbers.get(label);
+    if (!n) throw new Error(`no number called "${label}" was dialled in this scenario`);
+    return n;
+  }
+
+  /** A public-side host address and port nobody else uses right now. */
+  publicEndpoint(): { ip: string; port: number } {
+    const hosts = this.ctx.state.addresses.publicHosts;
+    endpointSeq++;
+    return { ip: hosts[endpointSeq % hosts.length]!, port: 5060 + (endpointSeq % 900) * 2 + 2 };
+  }
+
+  async runPublicSipp(role: string, scenario: string, o: Partial<SippOptions> & { keys?: Record<string, string | number> }): Promise<SippResult> {
+    const ep = this.publicEndpoint();
+    const result = await runSipp({
+      name: role,
+      evidenceDir: this.evidenceDir,
+      netns: this.ctx.state.namespaces.pub,
+      killAfterMs: 60000,
+      options: {
+        scenario: { file: join(REPO_ROOT, 'scenarios', scenario) },
+        localIp: ep.ip,
+        localPort: ep.port,
+        mediaIp: ep.ip,
+        mediaPort: 20000 + ((ep.port * 2) % 20000),
+        remote: `${this.sbcPublic}:${this.ctx.profile.sbc.public.udp}`,
+        calls: 1,
+        recvTimeoutMs: 10000,
+        timeoutS: 30,
+        ...o,
+      },
+    });
+    this.sipp.set(role, result);
+    this.notes.push(result.summary);
+    return result;
+  }
+
+  result(role: string): SippResult {
+    const r = this.sipp.get(role);
+    if (!r) throw new Error(`no SIPp run called "${role}" in this scenario`);
+    return r;
+  }
+
+  openEvidence(index: number, name: string): void {
+    this.scenarioName = name;
+    const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
+    this.evidenceDir = join(this.ctx.state.reportDir, 'scenarios', `${String(index).padStart(3, '0')}-${slug}`);
+    mkdirSync(this.evidenceDir, { recursive: true });
+  }
+
+  writeEvidence(status: string): void {
+    const summary = {
+      scenario: this.scenarioName,
+      status,
+      numbers: Object.fromEntries(this.numbers),
+      sipp: [...this.sipp.values()].map((r) => ({ name: r.name, outcome: r.outcome, exitCode: r.exitCode, summary: r.summary, files: r.files })),
+      notes: this.notes,
+    };
+    writeFileSync(join(this.evidenceDir, 'evidence.json'), JSON.stringify(summary, null, 2));
+  }
+}
+
+setWorldConstructor(SbcWorld);

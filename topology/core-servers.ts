@@ -1,0 +1,97 @@
+import { join } from 'node:path';
+import { startSipp, type SippInstance } from '../harness/sipp/runner';
+import { userOf, type TracedMessage } from '../harness/sipp/messages';
+import { REPO_ROOT } from './paths';
+
+/**
+ * The core servers: one SIPp UAS per core address, all playing the same behaviour. A scenario that
+ * needs another behaviour switches them (restart with another scenario file); every instance's message
+ * trace is kept, so what a core server received is found by the dialled number, never by Call-ID.
+ */
+export type CoreBehaviour = 'answer' | 'answer-then-bye';
+
+const SCENARIO: Record<CoreBehaviour, string> = {
+  answer: 'uas-answer.xml',
+  'answer-then-bye': 'uas-answer-then-bye.xml',
+};
+
+export interface CoreReceipt {
+  server: string;
+  messages: TracedMessage[];
+}
+
+export class CoreServers {
+  private current: SippInstance[] = [];
+  private readonly all: { server: string; instance: SippInstance }[] = [];
+  private behaviour?: CoreBehaviour;
+  private holdMs = 0;
+  private generation = 0;
+
+  constructor(
+    private readonly o: { netns: string; addresses: string[]; port: number; evidenceDir: string },
+  ) {}
+
+  async ensure(behaviour: CoreBehaviour, holdMs = 1000): Promise<void> {
+    if (this.behaviour === behaviour && this.holdMs === holdMs && this.current.every((i) => i.proc.child.exitCode === null)) return;
+    await this.stop();
+    this.generation++;
+    this.current = this.o.addresses.map((address) => {
+      const instance = startSipp({
+        name: `core-${address.split('.').pop()}-${this.generation}-${behaviour}`,
+        evidenceDir: this.o.evidenceDir,
+        netns: this.o.netns,
+        killAfterMs: 24 * 3600 * 1000,
+        options: {
+          scenario: { file: join(REPO_ROOT, 'scenarios', SCENARIO[behaviour]) },
+          localIp: address,
+          localPort: this.o.port,
+          mediaIp: address,
+          mediaPort: 40000,
+          recvTimeoutMs: 60000,
+          extra: ['-d', String(holdMs), '-max_recv_loops', '100000'],
+        },
+      });
+      this.all.push({ server: address, instance });
+      return instance;
+    });
+    this.behaviour = behaviour;
+    this.holdMs = holdMs;
+    // SIPp binds synchronously at start; a bind failure ends the process at once.
+    await new Promise((r) => setTimeout(r, 150));
+    for (const i of this.current) {
+      if (i.proc.child.exitCode !== null) {
+        const r = await i.done();
+        throw new Error(`core server ${i.name} did not start: ${r.summary}`);
+      }
+    }
+  }
+
+  /** Every message each core server exchanged in calls to `number` (matched on the INVITE's Request-URI user). */
+  receivedFor(number: string): CoreReceipt[] {
+    const out: CoreReceipt[] = [];
+    for (const { server, instance } of this.all) {
+      const messages = instance.messages();
+      const callIds = new Set(
+        messages
+          .filter((m) => m.direction === 'received' && m.method === 'INVITE' && userOf(m.requestUri) === number)
+          .map((m) => m.header('call-id')),
+      );
+      if (callIds.size === 0) continue;
+      out.push({ server, messages: messages.filter((m) => callIds.has(m.header('call-id'))) });
+    }
+    return out;
+  }
+
+  /** Every message any core server received that contains `token` anywhere (for "never reached the core"). */
+  receivedContaining(token: string): CoreReceipt[] {
+    return this.all
+      .map(({ server, instance }) => ({ server, messages: instance.messages().filter((m) => m.direction === 'received' && m.text.includes(token)) }))
+      .filter((r) => r.messages.length > 0);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.current.map((i) => i.stop()));
+    this.current = [];
+    this.behaviour = undefined;
+  }
+}

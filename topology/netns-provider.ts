@@ -1,0 +1,165 @@
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { basename, join, resolve } from 'node:path';
+import { httpRequest } from '../harness/util/http';
+import { reapAll, start, waitUntil, type Managed } from '../harness/util/process';
+import { loadSutProfile, substitute } from '../harness/sut/profile';
+import { ADDRESSES } from './addresses';
+import { createTestPki } from './certs';
+import { createNetwork, destroyNetwork, removeStale, type Namespaces } from './netns';
+import { startKnot } from './services/knot';
+import { startPostgres } from './services/postgres';
+import { startRtpengine } from './services/rtpengine';
+import type { TopologyState } from './state';
+
+export { REPO_ROOT } from './paths';
+import { REPO_ROOT } from './paths';
+const LOCK_DIR = '/run/sbcx';
+
+export interface Topology {
+  state: TopologyState;
+  stateFile: string;
+  /** Tears everything down; safe to call twice and after a failed `up`. Returns problems found while cleaning. */
+  down(): Promise<string[]>;
+}
+
+const pidAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+function isLive(id: string): boolean {
+  const lock = join(LOCK_DIR, `${id}.pid`);
+  if (!existsSync(lock)) return false;
+  return pidAlive(Number(readFileSync(lock, 'utf8')));
+}
+
+/**
+ * Builds the netns topology of DESIGN.md and starts every component in it, each probed for readiness.
+ * If anything fails on the way up, what was started is torn down before the error is thrown.
+ */
+export async function bringUp(o: { profileFile: string; reportDir: string; log: (line: string) => void }): Promise<Topology> {
+  if (process.getuid?.() !== 0) throw new Error('the netns topology needs root (ip netns, veth); run as root or in CI');
+  const profile = loadSutProfile(o.profileFile);
+  mkdirSync(LOCK_DIR, { recursive: true });
+  const stale = await removeStale(isLive);
+  if (stale.length) o.log(`topology: removed namespaces left by an interrupted run (${stale.join(', ')})`);
+
+  const runId = randomBytes(2).toString('hex');
+  writeFileSync(join(LOCK_DIR, `${runId}.pid`), String(process.pid));
+  const runDir = mkdtempSync(`/tmp/sbcx-${runId}-`);
+  chmodSync(runDir, 0o755); // PostgreSQL runs as its own user and must reach its directories
+  const topoDir = join(o.reportDir, 'topology');
+  mkdirSync(topoDir, { recursive: true });
+  let ns: Namespaces | undefined;
+  let sbc: Managed | undefined;
+  let downDone = false;
+
+  const down = async (): Promise<string[]> => {
+    if (downDone) return [];
+    downDone = true;
+    const problems: string[] = [];
+    if (sbc) await sbc.stop(5000);
+    await reapAll();
+    if (ns) problems.push(...(await destroyNetwork(ns)));
+    for (const f of ['postgres.log', 'knot.log', 'rtpengine.log', 'sbc.yaml']) {
+      const src = join(runDir, f);
+      if (existsSync(src)) copyFileSync(src, join(topoDir, basename(f)));
+    }
+    rmSync(runDir, { recursive: true, force: true });
+    rmSync(join(LOCK_DIR, `${runId}.pid`), { force: true });
+    return problems;
+  };
+
+  const step = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    const t0 = Date.now();
+    const r = await fn();
+    o.log(`topology: ${what} (${Date.now() - t0} ms)`);
+    return r;
+  };
+
+  try {
+    ns = await step(`namespaces ${runId} with veth pairs, IP forwarding off`, () => createNetwork(runId));
+    const netns = ns;
+    const pki = await step('test CA and certificates', () =>
+      createTestPki(runDir, [profile.sbc.public.address, profile.sbc.core.address], ADDRESSES.publicHosts.slice(0, 10)),
+    );
+    const pg = await step(`PostgreSQL on ${ADDRESSES.postgres}, CDR schema applied`, () =>
+      startPostgres({ netns: netns.core, address: ADDRESSES.postgres, runDir, migrationsDir: join(REPO_ROOT, 'topology', 'db') }),
+    );
+    const dns = await step(`Knot DNS for e164.arpa on ${ADDRESSES.enumDns}`, () => startKnot({ netns: netns.core, address: ADDRESSES.enumDns, runDir }));
+    await step('rtpengine (userspace) on the SBC public and core addresses', () =>
+      startRtpengine({ netns: netns.sbc, publicAddress: ADDRESSES.sbcPublic, coreAddress: ADDRESSES.sbcCore, runDir }),
+    );
+    const vars: Record<string, string> = {
+      RUN_DIR: runDir,
+      REPO: REPO_ROOT,
+      CDR_DB_URL: pg.url,
+      CDR_DB_LOCAL_URL: pg.localUrl,
+      TLS_CERT: pki.sbcCert,
+      TLS_KEY: pki.sbcKey,
+      TLS_CA: pki.caCert,
+    };
+    const state: TopologyState = {
+      provider: 'netns',
+      runId,
+      runDir,
+      reportDir: o.reportDir,
+      namespaces: netns,
+      addresses: ADDRESSES,
+      profileFile: resolve(o.profileFile),
+      vars,
+      enumDns: { netns: dns.netns, address: dns.address, controlSocket: dns.controlSocket, configFile: dns.configFile, zoneFile: dns.zoneFile },
+      postgres: { localUrl: pg.localUrl, url: pg.url, socketDir: pg.socketDir },
+      pki,
+      sbc: {},
+    };
+    if (profile.start) {
+      const spec = profile.start;
+      if (spec.config) {
+        const template = readFileSync(resolve(REPO_ROOT, spec.config.template), 'utf8');
+        writeFileSync(substitute(spec.config.path, vars, 'start.config.path'), substitute(template, vars, spec.config.template));
+      }
+      const argv = spec.command.map((a, i) => substitute(a, vars, `start.command[${i}]`));
+      const logFile = join(o.reportDir, 'sbc.log');
+      state.sbc.logFile = logFile;
+      sbc = await step(`SUT ${profile.name} started and ready`, async () => {
+        const proc = start({ name: 'sut', command: argv[0]!, args: argv.slice(1), netns: netns.sbc, cwd: REPO_ROOT, logFile });
+        const readyUrl = substitute(spec.ready.http, vars, 'start.ready.http');
+        let exited: number | string | undefined;
+        void proc.exited.then((c) => (exited = c));
+        await waitUntil(`${profile.name} to answer ${readyUrl}`, async () => {
+          if (exited !== undefined) {
+            const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').trim().split('\n').slice(-8).join('\n') : '';
+            throw new Error(`${profile.name} exited (${exited}) during start-up:\n${tail}`);
+          }
+          return (await httpRequest(readyUrl, { timeoutMs: 1000 })).status === 200;
+        }, spec.ready.timeoutMs, 200).catch((err: Error) => {
+          if (exited !== undefined) throw new Error(err.message.replace(/^timed out.*\(last error: /s, '').replace(/\)$/, ''));
+          throw err;
+        });
+        return proc;
+      });
+      state.sbc.pid = sbc.child.pid;
+    } else {
+      o.log(`topology: SUT ${profile.name} is not started by the suite (no start section); expecting it at ${profile.sbc.public.address}`);
+    }
+    const stateFile = join(runDir, 'topology.json');
+    writeFileSync(stateFile, JSON.stringify(state, null, 2));
+    copyFileSync(stateFile, join(topoDir, 'topology.json'));
+    return { state, stateFile, down };
+  } catch (err) {
+    const problems = await down();
+    if (problems.length) o.log(`topology: cleanup after failed start-up: ${problems.join('; ')}`);
+    throw err;
+  }
+}
+
+export function tearDownStaleOnly(): Promise<string[]> {
+  return removeStale(isLive);
+}
+

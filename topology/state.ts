@@ -1,0 +1,33 @@
+import { readFileSync } from 'node:fs';
+import type { AddressPlan } from './addresses';
+import type { EnumDnsInfo } from './services/knot';
+import type { Namespaces } from './netns';
+import type { TestPki } from './certs';
+
+/**
+ * What a running topology looks like to the processes that use it (cucumber runs in another process,
+ * inside the public namespace): serialisable, written to `<runDir>/topology.json`.
+ */
+export interface TopologyState {
+  provider: 'netns';
+  runId: string;
+  runDir: string;
+  /** Where scenario evidence goes: reports/<run-id>/. */
+  reportDir: string;
+  namespaces: Namespaces;
+  addresses: AddressPlan;
+  profileFile: string;
+  /** Values for the SUT profile's placeholders. */
+  vars: Record<string, string>;
+  enumDns: EnumDnsInfo;
+  postgres: { localUrl: string; url: string; socketDir: string };
+  pki: TestPki;
+  sbc: { pid?: number; logFile?: string };
+}
+
+export const STATE_ENV = 'SBCX_TOPOLOGY';
+
+export function readState(file = process.env[STATE_ENV]): TopologyState {
+  if (!file) throw new Error(`no topology: ${STATE_ENV} is not set (run the features through 'npm test' or 'npm run certify')`);
+  return JSON.parse(readFileSync(file, 'utf8')) as TopologyState;
+}
