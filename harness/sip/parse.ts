@@ -70,7 +70,7 @@ export function parseMessage(input: Buffer | string): SipMessage {
   } else {
     const length = Number(declared.value.trim());
     if (length < bodyBytes.length) {
-      problems.push(`${bodyBytes.length - length} bytes after the body declared by Content-Length`);
+      problems.push(`bytes after the body declared by Content-Length: ${bodyBytes.length - length}`);
       body = bodyBytes.subarray(0, length);
     } else if (length > bodyBytes.length) {
       problems.push(`body is ${bodyBytes.length} bytes, Content-Length says ${length}`);
