@@ -100,8 +100,8 @@ function formatLifetime(lifetime: number): string {
   return Number.isInteger(exp) && exp > 0 ? `2^${exp}` : String(lifetime);
 }
 
-/** Produces the SDP line `a=crypto:...`; round-trips through parseCryptoAttr. */
-export function formatCryptoAttr(attr: CryptoAttr): string {
+/** The attribute value `1 AES_CM_128_HMAC_SHA1_80 inline:...`, as SDP builders that add `a=crypto:` want it. */
+export function cryptoAttrValue(attr: CryptoAttr): string {
   const keys = attr.keys.map((k) => {
     let s = `inline:${Buffer.concat([k.masterKey, k.masterSalt]).toString('base64')}`;
     if (k.lifetime !== undefined) s += `|${formatLifetime(k.lifetime)}`;
@@ -109,7 +109,12 @@ export function formatCryptoAttr(attr: CryptoAttr): string {
     return s;
   });
   const params = attr.sessionParams.length ? ` ${attr.sessionParams.join(' ')}` : '';
-  return `a=crypto:${attr.tag} ${attr.suite} ${keys.join(';')}${params}`;
+  return `${attr.tag} ${attr.suite} ${keys.join(';')}${params}`;
+}
+
+/** The SDP line `a=crypto:...`; round-trips through parseCryptoAttr. */
+export function formatCryptoAttr(attr: CryptoAttr): string {
+  return `a=crypto:${cryptoAttrValue(attr)}`;
 }
 
 export interface GenerateCryptoOptions {
@@ -127,4 +132,16 @@ export function generateCryptoAttr(opts: GenerateCryptoOptions = {}): CryptoAttr
   if (opts.lifetime !== undefined) key.lifetime = opts.lifetime;
   if (opts.mki) key.mki = opts.mki;
   return { tag: opts.tag ?? 1, suite, keys: [key], sessionParams: [] };
+}
+
+/**
+ * The first attribute among an SDP's crypto lines that this code can use (RFC 4568 §7.1.1: the
+ * answerer picks one line of the offer; an answer carries exactly one).
+ */
+export function firstSupportedCrypto(lines: readonly string[]): CryptoAttr | undefined {
+  for (const line of lines) {
+    const r = parseCryptoAttr(line);
+    if (r.ok) return r.value;
+  }
+  return undefined;
 }

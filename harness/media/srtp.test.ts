@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ReplayWindow } from './replay-window';
 import { buildRtp, parseRtp } from './rtp-packet';
-import { formatCryptoAttr, generateCryptoAttr, parseCryptoAttr } from './sdes-crypto';
+import { cryptoAttrValue, firstSupportedCrypto, formatCryptoAttr, generateCryptoAttr, parseCryptoAttr } from './sdes-crypto';
 import { estimateRoc, SrtpContext } from './srtp';
 import { aesCmKeystream, deriveSessionKey, KdfLabel, srtpIv } from './srtp-kdf';
 
@@ -218,6 +218,13 @@ describe('SDES a=crypto (RFC 4568)', () => {
       const r = parseCryptoAttr(bad);
       expect(!r.ok && r.error.code).toBe('sdes-syntax');
     }
+  });
+
+  it('picks the first usable line of an offer', () => {
+    const ours = generateCryptoAttr({ tag: 2 });
+    const picked = firstSupportedCrypto(['1 AEAD_AES_256_GCM inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR', cryptoAttrValue(ours)]);
+    expect(picked?.tag).toBe(2);
+    expect(firstSupportedCrypto(['garbage'])).toBeUndefined();
   });
 
   it('generates fresh material that works in a context', () => {
