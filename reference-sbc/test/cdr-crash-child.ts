@@ -1,7 +1,7 @@
 /**
  * Child process for the crash test in cdr-writer.test.ts: starts a CDR writer, ends `count` calls,
- * prints `spooled` once all are durable in the spool and then keeps writing to the database until
- * the test kills it with SIGKILL.
+ * and prints `midway` once all are durable in the spool and a third is in the database, so the
+ * test's SIGKILL lands while the writer is still inserting.
  * Usage: node --import tsx cdr-crash-child.ts <database> <spoolDir> <count>
  */
 import { startCdrWriter } from '../src/cdr/index';
@@ -26,8 +26,9 @@ for (let i = 0; i < count; i++) {
 }
 
 const poll = setInterval(() => {
-  if (writer.stats().appended === count) {
+  const s = writer.stats();
+  if (s.appended === count && s.written >= count / 3) {
     clearInterval(poll);
-    process.stdout.write('spooled\n');
+    process.stdout.write('midway\n');
   }
 }, 2);

@@ -83,17 +83,21 @@ export class CdrAssembler {
     return d;
   }
 
-  private finish(key: string, d: Draft, endAt: Date, finalStatus: number, endReason: string): CdrRecord {
+  private finish(key: string, d: Draft, endedAt: Date, finalStatus: number, endReason: string): CdrRecord {
     const s = d.started;
     const inbound = s.direction === 'inbound';
+    // A broken timestamp must still give a writable record, never an exception in the call logic.
+    const endAt = this.time(key, 'endAt', endedAt) ?? new Date();
+    const attemptAt = this.time(key, 'attemptAt', s.attemptAt) ?? endAt;
+    const answerAt = d.answerAt && this.time(key, 'answerAt', d.answerAt);
     // Duration counts from the answer (GEN-07); a clock step must not make it negative.
-    const durationMs = d.answerAt ? Math.max(0, endAt.getTime() - d.answerAt.getTime()) : 0;
+    const durationMs = answerAt ? Math.max(0, endAt.getTime() - answerAt.getTime()) : 0;
     const remoteIp = this.address(key, d.remoteIp);
     return {
       callId: this.callId(key, d),
       coreCallId: d.coreCallId || null,
-      attemptAt: s.attemptAt,
-      answerAt: d.answerAt,
+      attemptAt,
+      answerAt,
       endAt,
       durationS: Math.round(durationMs / 1000),
       durationMs,
@@ -119,9 +123,15 @@ export class CdrAssembler {
   private callId(key: string, d: Draft): string {
     if (d.publicCallId) return d.publicCallId;
     if (d.coreCallId) return d.coreCallId;
-    const made = `sbc-${key}-${d.started.attemptAt.getTime()}`;
+    const made = `sbc-${key}-${Date.now()}`;
     this.log.warn('CDR: call without any Call-ID, using a generated key', { key, callId: made });
     return made;
+  }
+
+  private time(key: string, field: string, t: Date): Date | null {
+    if (t instanceof Date && !Number.isNaN(t.getTime())) return t;
+    this.log.warn(`CDR: invalid ${field} replaced`, { key });
+    return null;
   }
 
   private address(key: string, ip: string): string | null {

@@ -56,12 +56,13 @@ export class CdrSchemaError extends Error {
 }
 
 /**
- * A data or constraint error (SQLSTATE class 22 or 23) is about the rows, not the connection:
- * sending the same rows again fails again.
+ * The database refuses these rows for their values (SQLSTATE class 22, data exception, or 23514, a
+ * CHECK constraint): sending them again fails again. Other integrity errors (NOT NULL, foreign
+ * key) point at a schema that differs from ours, so the records wait in the spool instead.
  */
 export function isRecordError(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
+  return typeof code === 'string' && (code.startsWith('22') || code === '23514');
 }
 
 export class CdrStore {
