@@ -24,3 +24,5 @@ export {
   MediaEndpoint, type EndpointOpenOptions, type EndpointStartOptions, type EndpointStats, type RtcpMode,
 } from './media-endpoint';
 export { classifyStream, MIN_ENTROPY_OCTETS, type Classification, type StreamKind, type ClassificationBasis } from './classify';
+export { RemoteMediaEndpoint, type RemoteEndpointOptions } from './remote-endpoint';
+export type { WireStartOptions, WireExpectOptions } from './agent-protocol';
