@@ -137,6 +137,11 @@ export class ClientTransaction {
     this.fail(new SipTimeoutError(`${this.request.method} got no final response (Timer ${timer}, 64*T1)`, 64 * this.timers.t1Ms, 408));
   }
 
+  /** Fails a transaction still waiting for its final response (e.g. the connection closed). */
+  abort(error: SipClientError): void {
+    if (!this.finalSeen) this.fail(error);
+  }
+
   private fail(error: SipClientError): void {
     if (this.state === 'terminated') return;
     this.terminate();

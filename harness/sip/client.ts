@@ -101,6 +101,13 @@ export class SipClient implements ClientCore {
     this.defaultTimeoutMs = config.defaultTimeoutMs ?? 64 * this.timers.t1Ms;
     transport.onReceive((inbound) => this.onInbound(inbound));
     transport.onError((err) => this.transportErrors.push(err));
+    if (transport instanceof TlsClientTransport) {
+      // Nothing more can arrive on a closed connection: fail what is pending now, not at Timer B/F.
+      transport.onClose(() => {
+        const error = new SipTransportError('TLS connection closed by the peer', endpointKey(transport.remote));
+        for (const tx of [...this.clientTx.values()]) tx.abort(error);
+      });
+    }
   }
 
   static async udp(options: UdpClientOptions): Promise<SipClient> {
@@ -138,9 +145,10 @@ export class SipClient implements ClientCore {
   // ---- sending -------------------------------------------------------------
 
   private async transmit(raw: string, dest: Endpoint | undefined): Promise<void> {
+    const at = Date.now();
     const sent = await this.transport.send(Buffer.from(raw, 'utf8'), dest);
     this.ladder.record({
-      at: Date.now(), direction: 'sent', transport: this.transport.kind,
+      at, direction: 'sent', transport: this.transport.kind,
       local: endpointKey(sent.local), remote: endpointKey(sent.remote), raw,
     });
   }

@@ -74,7 +74,11 @@ export class Ladder {
     } catch (err) {
       full.parseError = (err as Error).message;
     }
-    this.entries.push(full);
+    // A send is recorded once the socket confirms it, possibly after the answer was
+    // recorded; `at` is taken before sending, so order by it (stable for equal times).
+    let i = this.entries.length;
+    while (i > 0 && (this.entries[i - 1] as LadderEntry).at > full.at) i--;
+    this.entries.splice(i, 0, full);
     for (const listener of this.listeners) listener(full);
     return full;
   }
