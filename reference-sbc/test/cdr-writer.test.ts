@@ -243,6 +243,20 @@ describe.skipIf(unavailable !== null)('CDR writer against PostgreSQL', () => {
     expect(log.lines).toContainEqual(expect.objectContaining({ level: 'error', msg: 'CDR refused by the database; kept in rejected.jsonl' }));
   });
 
+  it('keeps records spooled when the schema refuses them all, and writes them once it is fixed', async () => {
+    const f = await fresh();
+    await pgt.query(readFileSync(join(ROOT, 'topology/db/001-cdr.sql'), 'utf8'), f.name);
+    await pgt.query('ALTER TABLE cdr ADD COLUMN tenant text NOT NULL', f.name);
+    const events = new CallEvents();
+    const log = recordingLog();
+    const w = await start(f, events, log);
+    call(events, 'nn', new Date(), null, 10);
+    await until('the refusal', () => log.lines.some((l) => l.level === 'error' && l.msg === 'CDR database refuses the records; they stay in the spool'));
+    expect(w.stats()).toMatchObject({ pending: 1, written: 0, rejected: 0 });
+    await pgt.query("ALTER TABLE cdr ALTER COLUMN tenant SET DEFAULT 'default'", f.name);
+    await until('written after the fix', () => w.stats().written === 1);
+  });
+
   it('keeps records spooled and says why when the table lacks a column', async () => {
     const f = await fresh();
     await pgt.query('CREATE TABLE cdr (id bigserial, call_id text UNIQUE)', f.name);
@@ -250,7 +264,7 @@ describe.skipIf(unavailable !== null)('CDR writer against PostgreSQL', () => {
     const log = recordingLog();
     const w = await start(f, events, log);
     call(events, 'x1', new Date(), null, 10);
-    await until('the schema error', () => log.lines.some((l) => l.level === 'error' && l.msg === 'CDR table unusable; records stay in the spool'));
+    await until('the schema error', () => log.lines.some((l) => l.level === 'error' && l.msg === 'CDR database refuses the records; they stay in the spool'));
     expect(JSON.stringify(log.lines)).toContain('table cdr lacks column(s): core_call_id');
     await until('spooled', () => w.stats().appended === 1);
     expect(w.stats()).toMatchObject({ pending: 1, written: 0 });

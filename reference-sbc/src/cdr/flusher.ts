@@ -1,7 +1,7 @@
 import type { Logger } from './index';
 import type { CdrRecord } from './record';
 import type { Spool } from './spool';
-import { CdrSchemaError, isRecordError, type CdrStore } from './store';
+import { isRecordError, isRefusal, type CdrStore } from './store';
 
 export interface FlusherOptions {
   batchSize: number;
@@ -148,7 +148,7 @@ export class Flusher {
     const now = Date.now();
     if (this.dbUp || !this.lastError || message !== this.lastError || now - this.lastWarnAt >= WARN_EVERY_MS) {
       const fields = { error: message, pending: this.spool.pending };
-      if (err instanceof CdrSchemaError) this.log.error('CDR table unusable; records stay in the spool', fields);
+      if (isRefusal(err)) this.log.error('CDR database refuses the records; they stay in the spool', fields);
       else this.log.warn('CDR database unavailable; records stay in the spool, retrying', fields);
       this.lastWarnAt = now;
     }

@@ -60,6 +60,11 @@ const CLOSE_FLUSH_MS = 5000;
  * record is made durable in the local spool when the call ends, and the spool is drained into
  * PostgreSQL in order. Resolves once the spool is recovered; the database may still be down
  * (the SBC keeps running, records wait in the spool). Rejects only if the spool is unusable.
+ *
+ * Limits: a call still open when the SBC crashes gets no record (nothing is durable before
+ * `ended`; a clean shutdown must end its calls first). Two attempts with the same public Call-ID
+ * (a re-INVITE after a challenge) share one row, the first written. A record the database refuses
+ * for its values (a CHECK or data error) goes to `<spoolDir>/rejected.jsonl`, logged as an error.
  */
 export async function startCdrWriter(config: CdrWriterConfig, events: CallEvents, log: Logger): Promise<CdrWriter> {
   const spool = await Spool.open(config.spoolDir, log);

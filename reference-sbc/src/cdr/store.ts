@@ -65,6 +65,16 @@ export function isRecordError(err: unknown): boolean {
   return typeof code === 'string' && (code.startsWith('22') || code === '23514');
 }
 
+/**
+ * The server answered but refused (wrong schema, permissions...), as opposed to an outage: no
+ * connection, a restart (SQLSTATE classes 08 and 57) or exhausted resources (53). Both leave the
+ * records in the spool; an operator must act on the first.
+ */
+export function isRefusal(err: unknown): boolean {
+  if (err instanceof CdrSchemaError) return true;
+  return err instanceof pg.DatabaseError && !/^(08|53|57)/.test(err.code ?? '');
+}
+
 export class CdrStore {
   private readonly pool: pg.Pool;
   private schemaReady = false;
