@@ -8,7 +8,7 @@ import type { AnalyserOptions } from './stream-analyser';
  * Key material crosses as `a=crypto` values because CryptoAttr holds Buffers and bigints.
  */
 
-export type WireStartOptions = Omit<EndpointStartOptions, 'srtp'> & { srtp?: { send: string; recv: string } };
+export type WireStartOptions = Omit<EndpointStartOptions, 'srtp'> & { srtp?: { send?: string; recv?: string } };
 export type WireExpectOptions = Omit<AnalyserOptions, 'srtp'> & { srtp?: string };
 
 export type AgentRequest =

@@ -20,7 +20,14 @@ async function handle(ep: MediaEndpoint, req: AgentRequest): Promise<unknown> {
       const { srtp, ...rest } = req.options;
       const sent = ep.start({
         ...rest,
-        ...(srtp ? { srtp: { send: cryptoFromWire(srtp.send), recv: cryptoFromWire(srtp.recv) } } : {}),
+        ...(srtp
+          ? {
+              srtp: {
+                ...(srtp.send ? { send: cryptoFromWire(srtp.send) } : {}),
+                ...(srtp.recv ? { recv: cryptoFromWire(srtp.recv) } : {}),
+              },
+            }
+          : {}),
       });
       // The reply comes when sending ends, as a local start() resolves.
       return sent;

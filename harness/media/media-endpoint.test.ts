@@ -75,6 +75,8 @@ describe('MediaEndpoint on loopback', () => {
     await a.start({ remoteIp: '127.0.0.1', remotePort: b.localPort, payloadType: 0, packets: 20, srtp: { send: key, recv: key } });
     await b.waitForReceived(20, 2000);
     expect(b.stats().received).toMatchObject({ received: 20, authenticated: 0, authFailures: 20, accepted: 0, malformed: 0 });
+    expect(() => b.start({ remoteIp: '127.0.0.1', remotePort: a.localPort, payloadType: 0, packets: 1, srtp: { recv: key } }))
+      .toThrow(/bad-option/);
   });
 
   it('counts plain RTP as auth failures where SRTP is due, and SRTP as payload failures where RTP is due', async () => {

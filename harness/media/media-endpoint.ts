@@ -18,8 +18,8 @@ export interface EndpointOpenOptions {
 }
 
 export interface EndpointStartOptions extends Omit<SendOptions, 'srtp'> {
-  /** `send`: our key (from our SDP); `recv`: the peer's key (from its SDP). */
-  srtp?: { send: CryptoAttr; recv: CryptoAttr };
+  /** `send`: our key (from our SDP); `recv`: the peer's key (from its SDP). Either may be absent (plain). */
+  srtp?: { send?: CryptoAttr; recv?: CryptoAttr };
   /** The SBC may transcode: do not check payload integrity (see StreamAnalyser). */
   transcoded?: boolean;
   /** Packets the peer will send, so a lost tail counts as loss. */
@@ -110,10 +110,14 @@ export class MediaEndpoint {
     if (opts.rtcpIntervalMs !== undefined && !this.rtcp) {
       throw new MediaError('bad-option', 'RTCP requested on an endpoint opened with rtcp "none"');
     }
-    this.sender = new PacedSender(this.socket, this.rtcp, { ...send, ...(srtp ? { srtp: srtp.send } : {}) });
+    const receiveSide = srtp?.recv !== undefined || transcoded !== undefined || expectPackets !== undefined;
+    if (receiveSide && this.analyser.configured) {
+      throw new MediaError('bad-option', 'expect() already said what to receive; pass srtp.recv, transcoded, expectPackets there');
+    }
+    this.sender = new PacedSender(this.socket, this.rtcp, { ...send, ...(srtp?.send ? { srtp: srtp.send } : {}) });
     if (!this.analyser.configured) {
       this.analyser.configure({
-        ...(srtp ? { srtp: srtp.recv } : {}),
+        ...(srtp?.recv ? { srtp: srtp.recv } : {}),
         ...(transcoded !== undefined ? { transcoded } : {}),
         ...(expectPackets !== undefined ? { expectedPackets: expectPackets } : {}),
       });
