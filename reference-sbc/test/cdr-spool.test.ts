@@ -132,6 +132,24 @@ describe('Spool', () => {
     expect(segmentsIn(dir)).toHaveLength(1);
   });
 
+  it('skips a queued segment that vanished from disk instead of blocking', async () => {
+    const dir = tempDir();
+    for (const n of [1, 2]) {
+      const earlier = await Spool.open(dir, quietLog());
+      await earlier.append(record(n));
+      await earlier.close();
+    }
+    const log = quietLog();
+    const s = await open(dir, log);
+    rmSync(join(dir, segmentsIn(dir)[1]!)); // queued behind the head, so not in memory
+    const head = await s.next(10);
+    expect(head.map((r) => r.callId)).toEqual(['call-1@203.0.113.20']);
+    s.commit(head.length);
+    expect(await s.next(10)).toEqual([]);
+    expect(log.warnings).toContainEqual(expect.objectContaining({ msg: 'CDR spool: queued segment unreadable, its records are lost' }));
+    expect(s.pending).toBe(0);
+  });
+
   it('keeps a record the database refuses in rejected.jsonl', async () => {
     const dir = tempDir();
     const s = await open(dir);

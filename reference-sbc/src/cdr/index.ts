@@ -63,7 +63,7 @@ const CLOSE_FLUSH_MS = 5000;
  *
  * Limits: a call still open when the SBC crashes gets no record (nothing is durable before
  * `ended`; a clean shutdown must end its calls first). Two attempts with the same public Call-ID
- * (a re-INVITE after a challenge) share one row, the first written. A record the database refuses
+ * (an INVITE sent again with credentials after a 401/407) share one row, the first written. A record the database refuses
  * for its values (a CHECK or data error) goes to `<spoolDir>/rejected.jsonl`, logged as an error.
  */
 export async function startCdrWriter(config: CdrWriterConfig, events: CallEvents, log: Logger): Promise<CdrWriter> {

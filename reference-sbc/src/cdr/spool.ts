@@ -112,8 +112,16 @@ export class Spool {
       const head = this.segments[0];
       if (!head) return [];
       if (head.committed < head.total) {
-        const records = await this.load(head);
-        return records.slice(head.committed, head.committed + max);
+        const records = await this.load(head).catch((err: unknown) => {
+          // Someone removed or rewrote a queued segment: skip it rather than block every later CDR.
+          this.log.error('CDR spool: queued segment unreadable, its records are lost', {
+            path: head.path, records: head.total - head.committed, error: String(err),
+          });
+          return null;
+        });
+        if (records) return records.slice(head.committed, head.committed + max);
+        this.segments.shift();
+        continue;
       }
       if (!head.sealed) return [];
       this.segments.shift();
