@@ -120,14 +120,15 @@ export class CdrReader {
 /** A short table of rows for an error message or a report. */
 export function describeRows(rows: CdrRow[]): string {
   if (rows.length === 0) return 'the CDR table is empty';
-  const shown = rows.slice(-ROWS_IN_MESSAGE);
+  // The SUT's query need not sort; the newest attempts are the interesting ones.
+  const shown = [...rows].sort((a, b) => a.attemptAt.getTime() - b.attemptAt.getTime()).slice(-ROWS_IN_MESSAGE);
   const lines = shown.map((r) =>
     [
       r.callId, r.attemptAt.toISOString(), r.answerAt?.toISOString() ?? '-', r.endAt?.toISOString() ?? '-',
       `${r.durationS}s`, `${r.srcNumber || '-'} -> ${r.dstNumber || '-'}`, r.remoteIp || '-', r.finalStatus ?? '-',
     ].join(' | '),
   );
-  const more = rows.length > shown.length ? ` (last ${shown.length} shown)` : '';
+  const more = rows.length > shown.length ? ` (latest ${shown.length} shown)` : '';
   return `${rows.length} row(s) exist${more}:\n  ${lines.join('\n  ')}`;
 }
 
