@@ -93,6 +93,25 @@ describe.each(['udp', 'tls'] as const)('SipClient over %s', (kind) => {
     expect(call.state).toBe('terminated');
   });
 
+  it('answers a callee re-INVITE with the current SDP, ACKs it, and keeps CSeq per side', async () => {
+    const { uac, uas, target } = await pair(kind);
+    const call = await uac.invite({ to: target, sdp: offer });
+    const incoming = await uas.waitInvite(2000);
+    await incoming.answer(answer);
+    await incoming.waitAck(2000);
+    const reinvite = await incoming.request('INVITE', { body: answer, timeoutMs: 2000 });
+    expect(reinvite.status).toBe(200);
+    expect(reinvite.body).toBe(offer);
+    expect(uac.sent({ method: 'ACK' })).toHaveLength(1);
+    expect(uas.sent({ method: 'ACK' })).toHaveLength(1);
+    expect(getHeader(uas.sent({ method: 'ACK' })[0]!, 'cseq')).toBe('1 ACK');
+    const info = await call.request('INFO', { body: 'Signal=5\r\n', contentType: 'application/dtmf-relay', timeoutMs: 2000 });
+    expect(info.status).toBe(200);
+    expect(getHeader(uas.received({ method: 'INFO' })[0]!, 'cseq')).toBe('2 INFO');
+    expect((await call.bye({ timeoutMs: 2000 })).status).toBe(200);
+    expect(getHeader(uas.received({ method: 'BYE' })[0]!, 'cseq')).toBe('3 BYE');
+  });
+
   it('cancels a ringing call: 200 to CANCEL, 487 to INVITE, ACK', async () => {
     const { uac, uas, target } = await pair(kind);
     const call = await uac.invite({ to: target, sdp: offer });

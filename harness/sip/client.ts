@@ -84,8 +84,8 @@ export class SipClient implements ClientCore {
   readonly ladder = new Ladder();
   readonly timers: SipTimers;
   readonly defaultTimeoutMs: number;
-  /** Socket errors seen after start-up (evidence; sends report their own errors). */
-  readonly transportErrors: Error[] = [];
+  /** Socket errors after start-up and errors thrown by handlers (sends report their own errors). */
+  readonly errors: Error[] = [];
   private readonly clientTx = new Map<string, ClientTransaction>();
   private readonly serverTx = new Map<string, ServerTransaction>();
   private readonly incomingCalls = new Map<string, IncomingCall>();
@@ -100,7 +100,7 @@ export class SipClient implements ClientCore {
     this.timers = { ...DEFAULT_TIMERS, ...config.timers };
     this.defaultTimeoutMs = config.defaultTimeoutMs ?? 64 * this.timers.t1Ms;
     transport.onReceive((inbound) => this.onInbound(inbound));
-    transport.onError((err) => this.transportErrors.push(err));
+    transport.onError((err) => this.errors.push(err));
     if (transport instanceof TlsClientTransport) {
       // Nothing more can arrive on a closed connection: fail what is pending now, not at Timer B/F.
       transport.onClose(() => {
@@ -350,6 +350,13 @@ export class SipClient implements ClientCore {
   private handleRequest(request: SipRequest, remote: Endpoint): void {
     const method = request.method.toUpperCase();
     if (method === 'ACK') {
+      // The ACK for any 2xx we keep re-sending (initial INVITE or re-INVITE) stops it: same Call-ID and CSeq number.
+      const seq = cseqOf(request)?.seq;
+      for (const tx of this.serverTx.values()) {
+        if (tx.isInvite && tx.state === 'completed' && (tx.final ?? 0) < 300 && callIdOf(tx.request) === callIdOf(request) && cseqOf(tx.request)?.seq === seq) {
+          tx.ackReceived();
+        }
+      }
       const call = this.incomingCalls.get(transactionKey(request, 'INVITE'));
       if (call && (call.tx.final ?? 0) >= 300) call.onAck(request);
       else this.dialogs.get(`${callIdOf(request)}|${toOf(request)?.tag ?? ''}`)?.onAck(request);
@@ -378,14 +385,14 @@ export class SipClient implements ClientCore {
       const call = new IncomingCall(this, tx);
       this.incomingCalls.set(transactionKey(request, 'INVITE'), call);
       if (this.config.autoTrying ?? true) void call.trying().catch(() => undefined);
-      if (this.inviteHandler) void Promise.resolve(this.inviteHandler(call)).catch((err: unknown) => this.transportErrors.push(err as Error));
+      if (this.inviteHandler) void Promise.resolve(this.inviteHandler(call)).catch((err: unknown) => this.errors.push(err as Error));
       else this.invites.push(call);
       return;
     }
     const incoming = new IncomingRequest(this, tx, this.newTag());
     this.requests.push(incoming);
     if (this.requestHandler) {
-      void Promise.resolve(this.requestHandler(incoming)).catch((err: unknown) => this.transportErrors.push(err as Error));
+      void Promise.resolve(this.requestHandler(incoming)).catch((err: unknown) => this.errors.push(err as Error));
     } else {
       void incoming.respond(method === 'OPTIONS' ? 200 : 501).catch(() => undefined);
     }

@@ -4,10 +4,12 @@
  * transport, and how the client hands in-dialog messages back to the call.
  */
 import type { ClientTransaction, ClientTransactionUser, SipTimers } from './client-transaction';
+import type { Dialog } from './dialog';
 import { canonicalName } from './headers';
 import type { SipRequest, SipResponse } from './message';
 import type { ServerTransaction } from './server-transaction';
 import type { Endpoint } from './transport';
+import { Watch } from './wait';
 
 /** Headers a test adds or overrides; `null` removes a header the client would write. */
 export type ExtraHeaders =
@@ -117,4 +119,37 @@ export class IncomingRequest {
   respond(status: number, reason?: string, options: ResponseOptions = {}): Promise<SipResponse> {
     return this.core.respond(this.tx, status, reason, options, this.toTag);
   }
+}
+
+/** Runs one client transaction and resolves with its final response. */
+export async function transact(core: ClientCore, spec: OutgoingRequestSpec): Promise<SipResponse> {
+  const final = new Watch<SipResponse>(`final response to ${spec.method}`);
+  await core.sendRequest(spec, {
+    onResponse: (r) => {
+      if (r.status >= 200) final.push(r);
+    },
+    onFailure: (e) => final.fail(e),
+  });
+  return final.find(() => true, spec.options?.timeoutMs ?? core.defaultTimeoutMs);
+}
+
+/**
+ * A request inside `dialog` (BYE, INFO, UPDATE, re-INVITE). A 2xx to a
+ * re-INVITE is ACKed at once (§13.2.2.4); `fallbackDest` is used when the
+ * route set and remote target name no IP address.
+ */
+export async function requestInDialog(
+  core: ClientCore, dialog: Dialog, method: string, options: RequestOptions, fallbackDest: Endpoint | undefined,
+): Promise<SipResponse> {
+  const spec = dialog.request(method);
+  const fallback = fallbackDest ? { fallbackDest } : {};
+  const isInvite = spec.method === 'INVITE';
+  const response = await transact(core, {
+    method: spec.method, uri: spec.uri, headers: spec.headers, nextHop: spec.nextHop, contact: isInvite, options, ...fallback,
+  });
+  if (isInvite && response.status >= 200 && response.status < 300) {
+    const ack = dialog.request('ACK');
+    await core.sendStateless({ method: 'ACK', uri: ack.uri, headers: ack.headers, nextHop: ack.nextHop, options: options.dest ? { dest: options.dest } : {}, ...fallback });
+  }
+  return response;
 }

@@ -3,7 +3,7 @@
  * it, see the ACK, CANCEL and BYE, and hang up. The INVITE server transaction
  * keeps re-sending the final response over UDP until the ACK arrives.
  */
-import type { ClientTransactionUser } from './client-transaction';
+import { requestInDialog } from './core';
 import type { ClientCore, DialogOwner, IncomingRequest, RequestOptions, ResponseOptions } from './core';
 import { Dialog } from './dialog';
 import { SipStateError } from './errors';
@@ -61,8 +61,7 @@ export class IncomingCall implements DialogOwner {
   async respond(status: number, reason?: string, options: AnswerOptions = {}): Promise<SipResponse> {
     if (this.tx.hasFinal) throw new SipStateError(`INVITE already answered ${this.tx.final}`, this.state);
     const { sdp, ...rest } = options;
-    const response = await this.core.respond(this.tx, status, reason, sdp === undefined ? rest : { ...rest, body: sdp }, status > 100 ? this.localTag : undefined);
-    this.responses.push(response);
+    // State first: the peer's ACK or BYE may come back before the send completes.
     if (status > 100 && status < 300 && !this.dialog) {
       this.dialog = Dialog.asUas(this.invite, this.localTag);
       this.core.registerDialog(this.callId, this.localTag, this);
@@ -73,6 +72,8 @@ export class IncomingCall implements DialogOwner {
       this.state = this.state === 'cancelled' ? 'cancelled' : 'rejected';
       this.core.unregisterDialog(this.callId, this.localTag);
     }
+    const response = await this.core.respond(this.tx, status, reason, sdp === undefined ? rest : { ...rest, body: sdp }, status > 100 ? this.localTag : undefined);
+    this.responses.push(response);
     return response;
   }
 
@@ -135,24 +136,22 @@ export class IncomingCall implements DialogOwner {
     } else if (this.requestHandler) {
       this.requestHandler(request);
     } else {
-      request.respond(200).catch(() => undefined);
+      // An offer in a re-INVITE/UPDATE needs an answer: repeat our current session description.
+      const offer = (method === 'INVITE' || method === 'UPDATE') && request.request.body.trim() !== '';
+      request.respond(200, undefined, offer ? { body: this.responses.find((r) => r.status >= 200 && r.status < 300)?.body ?? '' } : {}).catch(() => undefined);
     }
+  }
+
+  /** Any request inside the dialog as callee (INFO, UPDATE, re-INVITE, ACKed on 2xx). */
+  request(method: string, options: RequestOptions = {}): Promise<SipResponse> {
+    if (!this.dialog || this.state !== 'confirmed') return Promise.reject(new SipStateError(`${method} needs a confirmed call`, this.state));
+    // The route set decides; the INVITE's source is the way back when the route names no IP.
+    return requestInDialog(this.core, this.dialog, method, options, this.remote);
   }
 
   /** Hangs up as callee; resolves with the final response to our BYE. */
   async bye(options: RequestOptions = {}): Promise<SipResponse> {
-    if (!this.dialog || this.state !== 'confirmed') throw new SipStateError('BYE needs a confirmed call', this.state);
-    const spec = this.dialog.request('BYE');
-    const final = new Watch<SipResponse>('final response to BYE');
-    const user: ClientTransactionUser = {
-      onResponse: (r) => {
-        if (r.status >= 200) final.push(r);
-      },
-      onFailure: (e) => final.fail(e),
-    };
-    // The route set decides; the INVITE's source is the way back when the route names no IP.
-    await this.core.sendRequest({ method: 'BYE', uri: spec.uri, headers: spec.headers, nextHop: spec.nextHop, fallbackDest: this.remote, options }, user);
-    const response = await final.find(() => true, options.timeoutMs ?? this.core.defaultTimeoutMs);
+    const response = await this.request('BYE', options);
     this.state = 'terminated';
     this.core.unregisterDialog(this.callId, this.localTag);
     return response;

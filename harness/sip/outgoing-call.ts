@@ -4,6 +4,7 @@
  * header rules of RFC 3261 §9.1 (CANCEL), §13.2.2.4 (ACK for 2xx) and §15 (BYE).
  */
 import type { ClientTransaction, ClientTransactionUser } from './client-transaction';
+import { requestInDialog, transact } from './core';
 import type { ClientCore, DialogOwner, IncomingRequest, RequestOptions } from './core';
 import { Dialog } from './dialog';
 import { SipStateError, SipTimeoutError } from './errors';
@@ -104,7 +105,9 @@ export class OutgoingCall implements ClientTransactionUser, DialogOwner {
     } else if (this.requestHandler) {
       this.requestHandler(request);
     } else {
-      request.respond(200).catch(() => undefined);
+      // An offer in a re-INVITE/UPDATE needs an answer: repeat our current session description.
+      const offer = (method === 'INVITE' || method === 'UPDATE') && request.request.body.trim() !== '';
+      request.respond(200, undefined, offer ? { body: this.invite.body } : {}).catch(() => undefined);
     }
   }
 
@@ -160,14 +163,10 @@ export class OutgoingCall implements ClientTransactionUser, DialogOwner {
     return response;
   }
 
-  /** Any request inside the dialog (INFO, UPDATE, re-INVITE); resolves with its final response. */
-  async request(method: string, options: RequestOptions = {}): Promise<SipResponse> {
-    if (!this.dialog) throw new SipStateError(`${method} needs a confirmed dialog`, this.state);
-    const spec = this.dialog.request(method);
-    return this.runTransaction({
-      method: spec.method, uri: spec.uri, headers: spec.headers, nextHop: spec.nextHop,
-      contact: method.toUpperCase() === 'INVITE', options, ...(this.dest ? { fallbackDest: this.dest } : {}),
-    });
+  /** Any request inside the dialog (INFO, UPDATE, re-INVITE, ACKed on 2xx); resolves with its final response. */
+  request(method: string, options: RequestOptions = {}): Promise<SipResponse> {
+    if (!this.dialog) return Promise.reject(new SipStateError(`${method} needs a confirmed dialog`, this.state));
+    return requestInDialog(this.core, this.dialog, method, options, this.dest);
   }
 
   /**
@@ -185,25 +184,12 @@ export class OutgoingCall implements ClientTransactionUser, DialogOwner {
     const seq = (getHeader(inv, 'cseq') ?? '1').trim().split(/\s+/)[0] ?? '1';
     headers.push(['From', getHeader(inv, 'from') ?? ''], ['To', getHeader(inv, 'to') ?? ''], ['Call-ID', this.callId], ['CSeq', `${seq} CANCEL`]);
     const via = getHeaders(inv, 'via')[0] ?? '';
-    return this.runTransaction({ method: 'CANCEL', uri: inv.uri, headers, via, options: { ...options, ...(this.dest ? { dest: options.dest ?? this.dest } : {}) } });
+    return transact(this.core, { method: 'CANCEL', uri: inv.uri, headers, via, options: { ...options, ...(this.dest ? { dest: options.dest ?? this.dest } : {}) } });
   }
 
   /** The peer's BYE, past or future. */
   waitBye(timeoutMs?: number): Promise<IncomingRequest> {
     return this.inDialog.find((r) => r.request.method.toUpperCase() === 'BYE', this.timeout(timeoutMs), 'BYE from the peer');
-  }
-
-  private runTransaction(spec: Parameters<ClientCore['sendRequest']>[0]): Promise<SipResponse> {
-    const final = new Watch<SipResponse>(`final response to ${spec.method}`);
-    const user: ClientTransactionUser = {
-      onResponse: (r) => {
-        if (r.status >= 200) final.push(r);
-      },
-      onFailure: (e) => final.fail(e),
-    };
-    return this.core.sendRequest(spec, user).then(() =>
-      final.find(() => true, spec.options?.timeoutMs ?? this.core.defaultTimeoutMs),
-    );
   }
 
   /** Stops timers of the INVITE transaction (used when the client closes). */
