@@ -1,0 +1,125 @@
+import { isIP } from 'node:net';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from './errors';
+
+/**
+ * The one configuration of the SBC (STYLE.md 6): a YAML file read once by main.ts, validated here
+ * against a strict schema (an unknown or misspelt option is an error naming its path), then frozen.
+ * Nothing else in the SBC reads files or the environment for settings.
+ */
+
+const ipv4 = z.string().refine((s) => isIP(s) === 4, { message: 'expected IPv4 address' });
+const port = z.number({ invalid_type_error: 'expected port number' }).int().min(1).max(65535);
+const hostName = z.string().min(1).refine((s) => isIP(s) !== 0 || /^[A-Za-z0-9.-]+$/.test(s), {
+  message: 'expected IP address or host name',
+});
+
+const zoneSchema = z.object({
+  /** The IPv4 address the SBC binds and advertises in this zone (Via, Contact, SDP). */
+  address: ipv4,
+  /** UDP port for SIP in this zone (usually 5060). */
+  udp: port,
+  /** TLS port for SIP in this zone (usually 5061); needs the top-level `tls` section. */
+  tls: port.optional(),
+}).strict();
+
+const schema = z.object({
+  /** The two networks the SBC joins: `public` (Internet side) and `core` (private side). */
+  zones: z.object({ public: zoneSchema, core: zoneSchema }).strict(),
+  /** Certificate and key (PEM files) for the TLS listeners. */
+  tls: z.object({ cert: z.string().min(1), key: z.string().min(1) }).strict().optional(),
+  /** Core servers inbound calls are spread over, in round robin (IN-04). */
+  coreServers: z.array(z.object({ host: ipv4, port: port.default(5060) }).strict()).min(1, 'expected at least one core server'),
+  /** Media anchoring through rtpengine's ng control protocol. */
+  media: z.object({
+    rtpengine: z.object({ host: hostName, port }).strict(),
+  }).strict().optional(),
+  /** CDR storage: PostgreSQL URL and a local spool directory that absorbs database outages. */
+  cdr: z.object({
+    database: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL'),
+    spoolDir: z.string().min(1),
+  }).strict().optional(),
+  /** ENUM lookups for outbound calls: DNS server `ip:port` and the zone suffix. */
+  enum: z.object({
+    server: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?$/, 'expected ip[:port]'),
+    suffix: z.string().min(1).default('e164.arpa'),
+  }).strict().optional(),
+  /** The HTTP admin API: a unix socket path and/or a host+port. */
+  admin: z.object({
+    socket: z.string().min(1).optional(),
+    host: hostName.optional(),
+    port: port.optional(),
+  }).strict()
+    .refine((a) => a.socket !== undefined || (a.host !== undefined && a.port !== undefined), {
+      message: 'expected socket and/or host with port',
+    })
+    .refine((a) => (a.host === undefined) === (a.port === undefined), { message: 'host and port go together' }),
+  /** RFC 3261 timer base values; tests shrink them. */
+  timers: z.object({
+    /** RTT estimate T1 (default 500 ms); timers A, B, E, F, G, H, J derive from it. */
+    t1Ms: z.number().int().min(1).default(500),
+    /** Maximum retransmit interval T2 (default 4 s). */
+    t2Ms: z.number().int().min(1).default(4000),
+    /** Maximum time a message stays in the network, T4 (default 5 s); timers I and K. */
+    t4Ms: z.number().int().min(1).default(5000),
+  }).strict().default({}),
+  /** Safety limits: oversized messages are dropped, state tables refuse new work when full. */
+  limits: z.object({
+    /** Largest SIP message accepted, in bytes; bigger ones are dropped and counted. */
+    maxMessageBytes: z.number().int().min(512).default(65535),
+    /** Most concurrent transactions before new requests are answered 503. */
+    maxTransactions: z.number().int().min(1).default(50000),
+    /** Most concurrent calls (B2BUA dialog pairs) before new INVITEs are answered 503. */
+    maxCalls: z.number().int().min(1).default(10000),
+  }).strict().default({}),
+  /** Log threshold for the JSON lines written to stdout. */
+  log: z.object({ level: z.enum(['debug', 'info', 'warn', 'error']).default('info') }).strict().default({}),
+}).strict().superRefine((c, ctx) => {
+  if ((c.zones.public.tls !== undefined || c.zones.core.tls !== undefined) && c.tls === undefined) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['tls'], message: 'a zone has a tls port but no tls cert/key is configured' });
+  }
+});
+
+export type Config = DeepReadonly<z.infer<typeof schema>>;
+export type ZoneName = keyof Config['zones'];
+export type ZoneConfig = Config['zones']['public'];
+
+type DeepReadonly<T> = T extends (infer U)[]
+  ? ReadonlyArray<DeepReadonly<U>>
+  : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+function describeIssue(issue: z.ZodIssue): string {
+  const path = issue.path.join('.');
+  if (issue.code === z.ZodIssueCode.unrecognized_keys) {
+    const where = path === '' ? '' : `${path}: `;
+    return `config: ${where}unknown option ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  }
+  return `config: ${path === '' ? '(root)' : path}: ${issue.message}`;
+}
+
+/** Validates an already-parsed document. Throws ConfigError listing every problem, one per line. */
+export function validateConfig(doc: unknown): Config {
+  const result = schema.safeParse(doc);
+  if (!result.success) throw new ConfigError(result.error.issues.map(describeIssue).join('\n'));
+  return deepFreeze(result.data);
+}
+
+/** Parses YAML text (the file main.ts read) into a frozen Config. `source` names the file in errors. */
+export function parseConfig(yamlText: string, source: string): Config {
+  let doc: unknown;
+  try {
+    doc = parseYaml(yamlText);
+  } catch (err) {
+    throw new ConfigError(`config: ${source}: not valid YAML: ${(err as Error).message}`, err);
+  }
+  return validateConfig(doc);
+}

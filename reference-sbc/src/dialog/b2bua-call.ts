@@ -1,0 +1,363 @@
+import type { SbcError } from '../errors';
+import type { Logger } from '../logger';
+import { createResponse, type SipRequest, type SipResponse } from '../sip/message';
+import type { InviteClientTransaction } from '../transaction/invite-client';
+import type { InviteServerTransaction } from '../transaction/invite-server';
+import type { Timer, Timers } from '../transaction/timers';
+import type { ServerTransaction, TransactionLayer } from '../transaction/transaction-layer';
+import type { Target } from '../transport/types';
+import type { LegSide, RegisteredCall } from './call-registry';
+import { Dialog, DialogState, type LocalSide } from './dialog';
+import { copyBody } from './leg-request';
+import { InDialogRelay } from './in-dialog-relay';
+
+export enum CallState {
+  /** The B-leg INVITE is out; nothing but 100 came back. */
+  Routing = 'routing',
+  /** A provisional with a tag was relayed; early dialogs exist. */
+  Early = 'early',
+  /** 2xx relayed to the caller; waiting for the caller's ACK. */
+  Answered = 'answered',
+  Confirmed = 'confirmed',
+  Ended = 'ended',
+}
+
+/** Why a call ended, as the CDR records it (events.ts CallEnded.endReason). */
+export type EndReason = 'caller-bye' | 'callee-bye' | 'cancelled' | 'rejected' | 'timeout' | 'failed' | 'shutdown';
+
+export interface CallHooks {
+  answered(): void;
+  /** Emitted exactly once per call with the final status the caller saw. */
+  ended(finalStatus: number, reason: EndReason): void;
+  /** All dialog state is gone; the owner drops its references. */
+  released(): void;
+}
+
+export interface CallSetup {
+  key: string;
+  /** The caller's INVITE server transaction (A leg). */
+  aTx: InviteServerTransaction;
+  aSide: LocalSide;
+  /** Our To tag on the A leg, used on every response >100. */
+  aTag: string;
+  /** The INVITE of the new leg (B leg), built by the policy layer. */
+  bInvite: SipRequest;
+  bSide: LocalSide;
+  bTarget: Target;
+}
+
+export interface CallDeps {
+  transactions: TransactionLayer;
+  timers: Timers;
+  log: Logger;
+  hooks: CallHooks;
+  /** Longest wait for a final answer on the B leg (RFC 3261 Timer C, > 3 min). */
+  setupTimeoutMs: number;
+}
+
+/**
+ * One B2BUA call: two independent dialogs (A = caller side, B = the leg the SBC created) and the
+ * rules for what crosses between them. Only status codes, reason phrases and bodies cross; every
+ * header is the SBC's own on each leg. ACK for 2xx is end to end, non-2xx ACK is hop by hop
+ * (done by the client transaction).
+ */
+export class B2buaCall implements RegisteredCall {
+  state = CallState.Routing;
+  readonly key: string;
+  readonly inviteTxKey: string;
+  private readonly setup: CallSetup;
+  private readonly deps: CallDeps;
+  private readonly log: Logger;
+  private readonly relay: InDialogRelay;
+  private bTx: InviteClientTransaction | undefined;
+  private aDialog: Dialog | undefined;
+  private bDialog: Dialog | undefined;
+  private bAck: SipRequest | undefined;
+  private cancelPending = false;
+  private endedEmitted = false;
+  private released = false;
+  private setupTimer: Timer | undefined;
+  private retransmitTimer: Timer | undefined;
+
+  constructor(setup: CallSetup, deps: CallDeps) {
+    this.setup = setup;
+    this.deps = deps;
+    this.key = setup.key;
+    this.inviteTxKey = setup.aTx.key;
+    this.log = deps.log.child({ call: setup.key });
+    this.relay = new InDialogRelay(deps.transactions, this.log);
+  }
+
+  legIds(): Array<{ side: LegSide; callId: string; localTag: string }> {
+    const b = this.setup.bInvite;
+    const bTag = b.from().params.find((p) => p.name.toLowerCase() === 'tag')?.value ?? '';
+    return [
+      { side: 'a', callId: this.setup.aTx.request.callId(), localTag: this.setup.aTag },
+      { side: 'b', callId: b.callId(), localTag: bTag },
+    ];
+  }
+
+  /** The zone each leg lives in; in-dialog requests for a leg must arrive there. */
+  zoneOf(side: LegSide): string {
+    return side === 'a' ? this.setup.aSide.zone : this.setup.bSide.zone;
+  }
+
+  get bCallId(): string {
+    return this.setup.bInvite.callId();
+  }
+
+  start(): void {
+    this.bTx = this.deps.transactions.sendRequest(this.setup.bInvite, this.setup.bTarget, {
+      onResponse: (res) => this.onBResponse(res),
+      onFailure: (err) => this.onBFailure(err),
+    }) as InviteClientTransaction;
+    this.setupTimer = this.deps.timers.start(this.deps.setupTimeoutMs, () => this.onSetupTimeout());
+  }
+
+  /** The caller CANCELled its INVITE (the CANCEL itself was already answered 200). */
+  cancel(reason: EndReason = 'cancelled'): void {
+    if (!this.setup.aTx.pending) return;
+    // RFC 3261 9.2: the cancelled INVITE is answered 487.
+    this.answerA(createResponse(this.setup.aTx.request, 487, undefined, this.setup.aTag));
+    this.finish(487, reason);
+    this.cancelB();
+  }
+
+  /** A request inside one of the two dialogs (registry matched Call-ID and our tag). */
+  handleRequest(side: LegSide, request: SipRequest, tx: ServerTransaction | undefined): void {
+    const dialog = side === 'a' ? this.aDialog : this.bDialog;
+    if (request.method === 'ACK') {
+      if (side === 'a') this.onCallerAck(request);
+      return;
+    }
+    if (!tx) return;
+    if (dialog && !dialog.acceptRemoteSeq(request)) {
+      tx.respond(createResponse(request, 500, 'Out of Order'));
+      return;
+    }
+    if (request.method === 'BYE') {
+      this.onBye(side, tx);
+      return;
+    }
+    const other = side === 'a' ? this.bDialog : this.aDialog;
+    if (request.method === 'INVITE' || !other || this.state === CallState.Ended) {
+      // Re-INVITE relay is not supported yet; 488 keeps the current session (RFC 3261 14.2).
+      tx.respond(createResponse(request, request.method === 'INVITE' ? 488 : 481));
+      return;
+    }
+    this.relay.forward(request, tx, other);
+  }
+
+  /** Ends the call from our side (shutdown): BYE to confirmed legs, 503/CANCEL to pending ones. */
+  terminate(reason: EndReason): void {
+    if (this.setup.aTx.pending) {
+      this.answerA(createResponse(this.setup.aTx.request, 503, undefined, this.setup.aTag));
+      this.finish(503, reason);
+      this.cancelB();
+    } else {
+      this.finish(200, reason);
+      if (this.aDialog) this.sendBye(this.aDialog);
+      if (this.bDialog) this.sendBye(this.bDialog);
+    }
+    this.release();
+  }
+
+  private onBResponse(res: SipResponse): void {
+    const status = res.status;
+    if (status === 100) return;
+    if (status < 200) {
+      if (this.cancelPending) {
+        this.cancelPending = false;
+        this.sendCancel();
+        return;
+      }
+      if (this.state === CallState.Ended || !this.setup.aTx.pending) return;
+      this.state = CallState.Early;
+      this.answerA(this.relayResponse(res));
+      return;
+    }
+    this.setupTimer?.cancel();
+    if (status < 300) {
+      this.onBSuccess(res);
+      return;
+    }
+    // The client transaction already ACKed the non-2xx hop by hop (RFC 3261 17.1.1.3).
+    if (this.setup.aTx.pending) {
+      this.answerA(createResponse(this.setup.aTx.request, status, res.reason, this.setup.aTag));
+      this.finish(status, 'rejected');
+    }
+    this.release();
+  }
+
+  private onBSuccess(res: SipResponse): void {
+    if (this.bDialog) {
+      // A 2xx retransmission: re-ACK if the caller already ACKed, else absorb it (we retransmit to A ourselves).
+      if (this.bAck) this.sendB(this.bAck);
+      return;
+    }
+    this.bDialog = Dialog.asUac(this.setup.bInvite, res, this.setup.bSide);
+    this.bDialog.state = DialogState.Confirmed;
+    if (this.state === CallState.Ended || !this.setup.aTx.pending) {
+      // CANCEL/200 race (RFC 3261 9.1 and 15): the callee answered after we gave up: ACK then BYE.
+      this.bAck = this.bDialog.createRequest('ACK', this.setup.bInvite.cseq().seq);
+      this.sendB(this.bAck);
+      this.sendBye(this.bDialog);
+      this.release();
+      return;
+    }
+    this.state = CallState.Answered;
+    const ok = this.relayResponse(res);
+    this.answerA(ok);
+    this.deps.hooks.answered();
+    this.retransmit2xx(ok, this.deps.timers.t1, 0);
+  }
+
+  private onBFailure(err: SbcError): void {
+    this.setupTimer?.cancel();
+    const status = err.status ?? 500;
+    if (this.setup.aTx.pending) {
+      this.answerA(createResponse(this.setup.aTx.request, status, undefined, this.setup.aTag));
+      this.finish(status, status === 408 ? 'timeout' : 'failed');
+    }
+    this.log.info('B leg failed', { code: err.code, status });
+    this.release();
+  }
+
+  private onSetupTimeout(): void {
+    if (!this.setup.aTx.pending) return;
+    // Timer C (RFC 3261 16.8): give up on the B leg, CANCEL it and answer 408 upstream.
+    this.answerA(createResponse(this.setup.aTx.request, 408, undefined, this.setup.aTag));
+    this.finish(408, 'timeout');
+    this.cancelB();
+  }
+
+  private onCallerAck(ack: SipRequest): void {
+    if (this.state !== CallState.Answered || !this.bDialog) return;
+    this.retransmitTimer?.cancel();
+    this.state = CallState.Confirmed;
+    if (this.aDialog) this.aDialog.state = DialogState.Confirmed;
+    // RFC 3261 13.2.2.4 end to end: the caller's ACK becomes our own ACK on the B leg.
+    this.bAck = this.bDialog.createRequest('ACK', this.setup.bInvite.cseq().seq);
+    copyBody(ack, this.bAck);
+    this.sendB(this.bAck);
+  }
+
+  private onBye(side: LegSide, tx: ServerTransaction): void {
+    tx.respond(createResponse(tx.request, 200));
+    if (side === 'a' && this.setup.aTx.pending) {
+      // BYE on an early dialog from the caller ends the attempt like a CANCEL (RFC 3261 15).
+      this.cancel('caller-bye');
+      this.release();
+      return;
+    }
+    if (side === 'b' && this.setup.aTx.pending) {
+      this.answerA(createResponse(this.setup.aTx.request, 480, undefined, this.setup.aTag));
+      this.finish(480, 'callee-bye');
+      this.release();
+      return;
+    }
+    const other = side === 'a' ? this.bDialog : this.aDialog;
+    this.finish(200, side === 'a' ? 'caller-bye' : 'callee-bye');
+    if (other) this.sendBye(other);
+    this.release();
+  }
+
+  /** A response of the B leg rebuilt for the A leg: status, reason and body only, our Contact. */
+  private relayResponse(res: SipResponse): SipResponse {
+    const out = createResponse(this.setup.aTx.request, res.status, res.reason, this.setup.aTag);
+    out.headers.append('Contact', this.aDialogOrCreate().contact());
+    copyBody(res, out);
+    return out;
+  }
+
+  private aDialogOrCreate(): Dialog {
+    if (!this.aDialog) {
+      this.aDialog = Dialog.asUas(this.setup.aTx.request, this.setup.aTag, this.setup.aSide, this.setup.aTx.inbound.source);
+    }
+    return this.aDialog;
+  }
+
+  private answerA(res: SipResponse): void {
+    this.setup.aTx.respond(res);
+  }
+
+  /** RFC 3261 13.3.1.4: the UAS core retransmits its 2xx (T1 doubling to T2) until the ACK, 64*T1 in all. */
+  private retransmit2xx(ok: SipResponse, interval: number, elapsed: number): void {
+    const timers = this.deps.timers;
+    this.retransmitTimer = timers.start(interval, () => {
+      if (this.state !== CallState.Answered) return;
+      const total = elapsed + interval;
+      if (total >= timers.H) {
+        // No ACK in 64*T1: the session is not established; BYE both legs.
+        this.log.warn('no ACK for 2xx, ending call');
+        this.finish(200, 'failed');
+        if (this.aDialog) this.sendBye(this.aDialog);
+        if (this.bDialog) {
+          this.bAck = this.bDialog.createRequest('ACK', this.setup.bInvite.cseq().seq);
+          this.sendB(this.bAck);
+          this.sendBye(this.bDialog);
+        }
+        this.release();
+        return;
+      }
+      const { zone, protocol, connectionId } = this.setup.aTx.inbound;
+      this.deps.transactions.sendResponse(ok, { zone, protocol, ...(connectionId === undefined ? {} : { connectionId }) })
+        .catch((err: unknown) => this.log.warn('2xx retransmission failed', { err }));
+      this.retransmit2xx(ok, Math.min(interval * 2, timers.t2), total);
+    });
+  }
+
+  /** CANCEL the B leg now if a provisional arrived (RFC 3261 9.1), else as soon as one does. */
+  private cancelB(): void {
+    if (this.bTx?.receivedProvisional) this.sendCancel();
+    else this.cancelPending = true;
+  }
+
+  private sendCancel(): void {
+    if (!this.bTx) return;
+    try {
+      this.deps.transactions.sendRequest(this.bTx.createCancel(), this.setup.bTarget, {
+        onResponse: () => undefined,
+        onFailure: () => undefined,
+      });
+    } catch (err) {
+      this.log.warn('cannot send CANCEL', { err });
+    }
+  }
+
+  private sendBye(dialog: Dialog): void {
+    if (dialog.state === DialogState.Terminated) return;
+    dialog.state = DialogState.Terminated;
+    try {
+      this.deps.transactions.sendRequest(dialog.createRequest('BYE'), dialog.target(), {
+        onResponse: () => undefined,
+        onFailure: (err) => this.log.info('BYE not answered', { code: err.code }),
+      });
+    } catch (err) {
+      this.log.warn('cannot send BYE', { err });
+    }
+  }
+
+  private sendB(request: SipRequest): void {
+    if (!this.bDialog) return;
+    this.deps.transactions.sendAck(request, this.bDialog.target())
+      .catch((err: unknown) => this.log.warn('ACK send failed', { err }));
+  }
+
+  private finish(status: number, reason: EndReason): void {
+    this.state = CallState.Ended;
+    if (this.endedEmitted) return;
+    this.endedEmitted = true;
+    this.deps.hooks.ended(status, reason);
+  }
+
+  /** Drops every timer and the registry entries; late messages then meet 481 or the transactions. */
+  private release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.state = CallState.Ended;
+    this.setupTimer?.cancel();
+    this.retransmitTimer?.cancel();
+    this.deps.hooks.released();
+  }
+}

@@ -1,0 +1,80 @@
+import { Headers } from '../sip/headers';
+import { serializeVia } from '../sip/header-values';
+import { newBranch, newCallId, newTag } from '../sip/ids';
+import { SipRequest, type SipMessage } from '../sip/message';
+import { addressToHost } from '../sip/uri';
+import type { LocalSide } from './dialog';
+
+/** Methods the SBC accepts, advertised in Allow on both legs. */
+export const ALLOWED_METHODS = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'INFO', 'UPDATE'];
+
+export interface LegParty {
+  /** User part as written (escapes kept), e.g. a number; undefined for none. */
+  user: string | undefined;
+  /** Display name to carry; undefined for none. */
+  displayName: string | undefined;
+  /** Host (and port) for this party on the new leg: never a host of the other leg. */
+  host: string;
+}
+
+export interface LegInviteSpec {
+  requestUri: string;
+  from: LegParty;
+  to: LegParty;
+  side: LocalSide;
+  maxForwards: number;
+  /** The session description (and its Content-Type) to offer on the new leg. */
+  body: Buffer;
+  contentType: string | undefined;
+  /** A Call-ID chosen in advance (so events can name the leg before it exists); fresh when absent. */
+  callId?: string;
+}
+
+/**
+ * The INVITE of a new, independent leg (the B2BUA's UAC side): fresh Call-ID, From tag, CSeq and
+ * Via; Contact on the SBC's own address. Nothing of the other leg's routing survives by
+ * construction: only users, display names and the body are carried.
+ */
+export function createLegInvite(spec: LegInviteSpec): SipRequest {
+  const { local, protocol } = spec.side;
+  const host = addressToHost(local.address);
+  const headers = new Headers();
+  headers.append('Via', serializeVia({
+    protocol: 'SIP/2.0',
+    transport: protocol.toUpperCase(),
+    host,
+    port: local.port,
+    params: [{ name: 'branch', value: newBranch() }, { name: 'rport', value: undefined }],
+  }));
+  headers.append('Max-Forwards', String(spec.maxForwards));
+  headers.append('From', `${party(spec.from)};tag=${newTag()}`);
+  headers.append('To', party(spec.to));
+  headers.append('Call-ID', spec.callId ?? newCallId());
+  headers.append('CSeq', '1 INVITE');
+  headers.append('Contact', `<sip:${host}:${local.port}${protocol === 'tls' ? ';transport=tls' : ''}>`);
+  headers.append('Allow', ALLOWED_METHODS.join(', '));
+  const request = new SipRequest('INVITE', spec.requestUri, headers);
+  if (spec.body.length > 0) {
+    if (spec.contentType !== undefined) headers.append('Content-Type', spec.contentType);
+    request.body = Buffer.from(spec.body);
+  }
+  return request;
+}
+
+function party(p: LegParty): string {
+  const name = p.displayName === undefined ? '' : `"${p.displayName.replace(/(["\\])/g, '\\$1')}" `;
+  const user = p.user === undefined ? '' : `${p.user}@`;
+  return `${name}<sip:${user}${p.host}>`;
+}
+
+/** Copies the body and its describing headers from one leg's message to the other's. */
+export function copyBody(from: SipMessage, to: SipMessage): void {
+  to.headers.remove('content-type');
+  to.headers.remove('content-disposition');
+  to.body = Buffer.from(from.body);
+  if (from.body.length === 0) return;
+  const type = from.headers.get('content-type');
+  if (type !== undefined) to.headers.append('Content-Type', type);
+  const disposition = from.headers.get('content-disposition');
+  if (disposition !== undefined) to.headers.append('Content-Disposition', disposition);
+}

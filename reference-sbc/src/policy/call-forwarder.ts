@@ -1,0 +1,89 @@
+import type { CallEvents } from '../events';
+import type { Logger } from '../logger';
+import { B2buaCall } from '../dialog/b2bua-call';
+import type { CallRegistry } from '../dialog/call-registry';
+import type { LocalSide } from '../dialog/dialog';
+import { createLegInvite, type LegParty } from '../dialog/leg-request';
+import { newTag } from '../sip/ids';
+import type { Uri } from '../sip/uri';
+import type { TransactionLayer } from '../transaction/transaction-layer';
+import type { Timers } from '../transaction/timers';
+import { addressToHost } from '../sip/uri';
+import { CONTINUE, reject, type InviteStep } from './invite-pipeline';
+
+export interface ForwardDeps {
+  transactions: TransactionLayer;
+  timers: Timers;
+  registry: CallRegistry<B2buaCall>;
+  events: CallEvents;
+  log: Logger;
+  /** The SBC's own side in a zone (socket address advertised in Via/Contact). */
+  sideOf(zone: string): LocalSide | undefined;
+  setupTimeoutMs: number;
+}
+
+/**
+ * The last step: builds the new leg's INVITE from the route decision, starts the B2BUA call and
+ * wires its lifecycle to the call events (`routed` now, `answered`/`ended` later).
+ */
+export function forwardStep(deps: ForwardDeps): InviteStep {
+  return {
+    name: 'forward',
+    run: (ctx) => {
+      const route = ctx.route;
+      if (!route) return reject(500, 'Server Internal Error');
+      if (deps.registry.full) return reject(503);
+      const aSide = deps.sideOf(ctx.inbound.zone);
+      const bSide = deps.sideOf(route.target.zone);
+      if (!aSide || !bSide) return reject(503);
+      const from = ctx.request.from();
+      const to = ctx.request.to();
+      const bInvite = createLegInvite({
+        requestUri: route.requestUri,
+        from: party(from.uri, from.displayName, addressToHost(bSide.local.address)),
+        to: { ...party(to.uri, to.displayName, route.toHost), user: userForUri(route.requestUri) },
+        side: bSide,
+        maxForwards: ctx.maxForwards,
+        body: ctx.request.body,
+        contentType: ctx.request.headers.get('content-type'),
+        callId: ctx.newCallId,
+      });
+      const call = new B2buaCall({
+        key: ctx.key,
+        aTx: ctx.tx,
+        aSide,
+        aTag: newTag(),
+        bInvite,
+        bSide,
+        bTarget: route.target,
+      }, {
+        transactions: deps.transactions,
+        timers: deps.timers,
+        log: deps.log,
+        setupTimeoutMs: deps.setupTimeoutMs,
+        hooks: {
+          answered: () => deps.events.emit({ kind: 'answered', key: ctx.key, answerAt: new Date(), mediaEncrypted: false }),
+          ended: (finalStatus, endReason) => deps.events.emit({ kind: 'ended', key: ctx.key, endAt: new Date(), finalStatus, endReason }),
+          released: () => deps.registry.remove(call),
+        },
+      });
+      deps.registry.add(call);
+      call.start();
+      deps.events.emit({ kind: 'routed', key: ctx.key, coreCallId: call.bCallId, peer: route.peer });
+      deps.log.info('call routed', { call: ctx.key, direction: ctx.direction, peer: route.peer, dialled: ctx.dialled });
+      return CONTINUE;
+    },
+  };
+}
+
+function party(uri: Uri, displayName: string | undefined, host: string): LegParty {
+  let user: string | undefined;
+  if (uri.kind === 'sip') user = uri.user;
+  else if (uri.scheme === 'tel') user = uri.rest.split(';')[0];
+  return { user, displayName, host };
+}
+
+function userForUri(requestUri: string): string | undefined {
+  const m = /^sips?:([^@]+)@/.exec(requestUri);
+  return m?.[1];
+}

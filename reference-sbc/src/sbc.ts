@@ -1,0 +1,118 @@
+import { AdminServer } from './admin/admin-server';
+import type { Config, ZoneName } from './config';
+import type { B2buaCall } from './dialog/b2bua-call';
+import { CallRegistry } from './dialog/call-registry';
+import type { LocalSide } from './dialog/dialog';
+import { CallEvents } from './events';
+import type { Logger } from './logger';
+import { Metrics } from './metrics';
+import { forwardStep } from './policy/call-forwarder';
+import { accessControlStep, announceStep, outboundNotRoutedStep, roundRobinRouteStep } from './policy/invite-steps';
+import { RoundRobin } from './policy/round-robin';
+import { SipRouter } from './policy/sip-router';
+import { Timers, type Clock } from './transaction/timers';
+import { TransactionLayer } from './transaction/transaction-layer';
+import { TransportLayer } from './transport/transport-layer';
+import { UdpListener } from './transport/udp-listener';
+
+/** Timer C: how long the SBC waits for a final answer on the new leg before giving up. */
+const SETUP_TIMEOUT_MS = 180_000;
+
+export interface SbcOptions {
+  log: Logger;
+  /** Shared with subscribers (CDR writer, tests); a fresh one when absent. */
+  events?: CallEvents;
+  clock?: Clock;
+}
+
+export interface Sbc {
+  readonly events: CallEvents;
+  readonly metrics: Metrics;
+  readonly registry: CallRegistry<B2buaCall>;
+  /** Ends calls, closes sockets and the admin API. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root: builds the layers bottom-up, wires each lower layer's callback to the
+ * layer above (STYLE.md 1), binds every listener and then the admin API.
+ */
+export async function startSbc(config: Config, options: SbcOptions): Promise<Sbc> {
+  const log = options.log;
+  const events = options.events ?? new CallEvents();
+  const metrics = new Metrics();
+  const timers = new Timers({ t1: config.timers.t1Ms, t2: config.timers.t2Ms, t4: config.timers.t4Ms }, options.clock);
+  const transport = new TransportLayer({ log: log.child({ layer: 'transport' }), metrics, maxMessageBytes: config.limits.maxMessageBytes });
+  const zones: ZoneName[] = ['public', 'core'];
+  for (const zone of zones) {
+    const z = config.zones[zone];
+    transport.add(new UdpListener(zone, { address: z.address, port: z.udp }));
+  }
+  const transactions = new TransactionLayer({ transport, timers, log: log.child({ layer: 'transaction' }), metrics, maxTransactions: config.limits.maxTransactions });
+  transport.onMessage((inbound) => transactions.receive(inbound));
+
+  const registry = new CallRegistry<B2buaCall>(config.limits.maxCalls);
+  metrics.gauge('sbc_active_calls', 'Calls (B2BUA dialog pairs) in progress', () => registry.size);
+  metrics.gauge('sbc_active_dialogs', 'SIP dialogs in progress (two per call)', () => registry.size * 2);
+  const sideOf = (zone: string): LocalSide | undefined => {
+    const local = transport.local(zone, 'udp');
+    return local ? { zone, protocol: 'udp', local } : undefined;
+  };
+  const callLog = log.child({ layer: 'call' });
+  const forward = forwardStep({ transactions, timers, registry, events, log: callLog, sideOf, setupTimeoutMs: SETUP_TIMEOUT_MS });
+  const access = accessControlStep(config.coreServers);
+  const announce = announceStep(events);
+  const router = new SipRouter({
+    transactions,
+    registry,
+    log: log.child({ layer: 'policy' }),
+    metrics,
+    publicZone: 'public',
+    steps: {
+      inbound: [access, announce, roundRobinRouteStep(new RoundRobin(config.coreServers), 'core'), forward],
+      outbound: [access, announce, outboundNotRoutedStep(), forward],
+    },
+    onRejected: (ctx, status) => events.emit({ kind: 'ended', key: ctx.key, endAt: new Date(), finalStatus: status, endReason: 'rejected' }),
+  });
+  transactions.setUser(router);
+
+  let ready = false;
+  const admin = new AdminServer({
+    socket: config.admin.socket,
+    host: config.admin.host,
+    port: config.admin.port,
+    log: log.child({ layer: 'admin' }),
+    metrics,
+    health: () => ({ ready, details: { calls: registry.size, transactions: transactions.size } }),
+  });
+
+  try {
+    await transport.listen();
+    await admin.listen();
+  } catch (err) {
+    await transport.close();
+    await admin.close();
+    throw err;
+  }
+  ready = true;
+  log.info('sbc ready', { zones: zones.map((z) => `${z}=${config.zones[z].address}`) });
+
+  let closed = false;
+  return {
+    events,
+    metrics,
+    registry,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      ready = false;
+      for (const call of registry.all()) call.terminate('shutdown');
+      // Let the BYEs/CANCELs of the terminated calls leave before the sockets close.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      transactions.clear();
+      await admin.close();
+      await transport.close();
+      log.info('sbc stopped');
+    },
+  };
+}
