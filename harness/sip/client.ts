@@ -7,15 +7,17 @@ import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { ClientTransaction, DEFAULT_TIMERS } from './client-transaction';
 import type { ClientTransactionUser, SipTimers } from './client-transaction';
-import { IncomingRequest, mergeHeaders } from './core';
-import type { ClientCore, DialogOwner, OutgoingRequestSpec, RequestOptions, ResponseOptions } from './core';
+import { IncomingRequest, mergeHeaders, transact, withContentType } from './core';
+import type { ClientCore, DialogOwner, ExtraHeaders, OutgoingRequestSpec, RequestOptions, ResponseOptions } from './core';
+import { digestAuthorization, parseChallenge } from './digest';
+import type { Credentials } from './digest';
 import { SipTransportError } from './errors';
 import { canonicalName, parseNameAddr, parseUri } from './headers';
 import { IncomingCall } from './incoming-call';
 import { Ladder } from './ladder';
 import type { LadderEntry, MessageFilter } from './ladder';
 import { matches } from './ladder';
-import { buildRequest, buildResponse, callIdOf, cseqOf, getHeader, toOf, topViaOf } from './message';
+import { buildRequest, callIdOf, cseqOf, getHeader, toOf, topViaOf } from './message';
 import type { SipMessage, SipRequest, SipResponse } from './message';
 import { OutgoingCall } from './outgoing-call';
 import { parseMessage } from './parse';
@@ -24,6 +26,7 @@ import { endpointKey, UdpTransport } from './transport';
 import type { Endpoint, Inbound, SipTransport } from './transport';
 import { TlsClientTransport, TlsServerTransport } from './transport-tls';
 import type { TlsConnectOptions, TlsInfo, TlsListenOptions } from './transport-tls';
+import { buildReply } from './reply';
 import { Watch } from './wait';
 
 export interface SipClientOptions {
@@ -57,6 +60,17 @@ export interface OutOfDialogOptions extends RequestOptions {
   requestUri?: string;
   callId?: string;
   cseq?: number;
+  /** Answer a 401/407 once with digest authentication (non-INVITE requests). */
+  credentials?: Credentials;
+}
+
+export interface RegisterOptions extends OutOfDialogOptions {
+  /** Address of record: To and From of the REGISTER. */
+  aor: string;
+  /** Seconds; 0 removes the binding. Default 3600. */
+  expires?: number;
+  /** Contact to bind; defaults to this client's own. */
+  contact?: string;
 }
 
 export interface InviteOptions extends OutOfDialogOptions {
@@ -74,6 +88,11 @@ function randomToken(bytes = 6): string {
 /** A bare URI becomes `<uri>`, so header parameters (tag) cannot attach to the URI. */
 function asNameAddr(value: string): string {
   return value.includes('<') ? value : `<${value.trim()}>`;
+}
+
+function headerRecord(headers: ExtraHeaders | undefined): Record<string, string | null> {
+  if (headers === undefined) return {};
+  return Array.isArray(headers) ? Object.fromEntries(headers as ReadonlyArray<readonly [string, string | null]>) : { ...(headers as Record<string, string | null>) };
 }
 
 function hostPort(e: Endpoint): string {
@@ -175,6 +194,10 @@ export class SipClient implements ClientCore {
     throw new SipTransportError(`no IP address to send ${spec.method} to: give options.dest or outboundProxy`);
   }
 
+  private get userAgent(): string | null {
+    return this.config.userAgent === undefined ? 'sbc-certify-sip' : this.config.userAgent;
+  }
+
   private contact(): string {
     const tls = this.transport.kind === 'tls' ? ';transport=tls' : '';
     return `<sip:${this.config.user ?? 'harness'}@${hostPort(this.local)}${tls}>`;
@@ -186,13 +209,9 @@ export class SipClient implements ClientCore {
     const via = spec.via ?? `SIP/2.0/${proto} ${hostPort(this.local)};branch=z9hG4bK${randomToken(8)};rport`;
     const base: Array<[string, string]> = [['Via', via], ['Max-Forwards', '70'], ...spec.headers];
     if (spec.contact) base.push(['Contact', this.contact()]);
-    const ua = this.config.userAgent === undefined ? 'sbc-certify-sip' : this.config.userAgent;
-    if (ua !== null) base.push(['User-Agent', ua]);
+    if (this.userAgent !== null) base.push(['User-Agent', this.userAgent]);
     const options = spec.options ?? {};
-    const headers = mergeHeaders(base, options.headers);
-    if (options.body !== undefined && options.body !== '' && !headers.some(([n]) => canonicalName(n) === 'content-type')) {
-      headers.push(['Content-Type', options.contentType ?? 'application/sdp']);
-    }
+    const headers = withContentType(mergeHeaders(base, options.headers), options);
     const raw = buildRequest({ method: spec.method, uri: spec.uri, headers, ...(options.body !== undefined ? { body: options.body } : {}) });
     return { raw, request: parseMessage(raw) as SipRequest, dest };
   }
@@ -256,20 +275,37 @@ export class SipClient implements ClientCore {
     return call;
   }
 
-  /** A non-INVITE request outside any dialog (OPTIONS, REGISTER, MESSAGE); resolves with the final response. */
+  /**
+   * A non-INVITE request outside any dialog (OPTIONS, REGISTER, MESSAGE);
+   * resolves with the final response. With `credentials`, a 401/407 is answered
+   * once with digest authentication: same Call-ID and From tag, CSeq + 1 (§22.2).
+   */
   async request(method: string, target: string, options: OutOfDialogOptions = {}): Promise<SipResponse> {
     const upper = method.toUpperCase();
     const headers = this.outOfDialogHeaders(upper, target, options);
     if (upper === 'OPTIONS') headers.push(['Accept', 'application/sdp']);
     const uri = options.requestUri ?? parseNameAddr(asNameAddr(target)).uri;
-    const final = new Watch<SipResponse>(`final response to ${upper}`);
-    await this.sendRequest({ method: upper, uri, headers, contact: true, options }, {
-      onResponse: (r) => {
-        if (r.status >= 200) final.push(r);
-      },
-      onFailure: (e) => final.fail(e),
-    });
-    return final.find(() => true, options.timeoutMs ?? this.defaultTimeoutMs);
+    const spec: OutgoingRequestSpec = { method: upper, uri, headers, contact: true, options };
+    const first = await transact(this, spec);
+    const challenged = first.status === 401 || first.status === 407;
+    if (!challenged || !options.credentials) return first;
+    const challenge = parseChallenge(getHeader(first, first.status === 401 ? 'www-authenticate' : 'proxy-authenticate') ?? '');
+    if (!challenge) return first;
+    const seq = (options.cseq ?? 1) + 1;
+    const authName = first.status === 401 ? 'Authorization' : 'Proxy-Authorization';
+    const retry = headers.map(([n, v]): [string, string] => (canonicalName(n) === 'cseq' ? [n, `${seq} ${upper}`] : [n, v]));
+    retry.push([authName, digestAuthorization(challenge, options.credentials, upper, uri)]);
+    return transact(this, { ...spec, headers: retry });
+  }
+
+  /**
+   * Registers `aor` (e.g. `sip:alice@203.0.113.10`) at `registrar` with our
+   * Contact; `expires: 0` removes the binding.
+   */
+  register(registrar: string, options: RegisterOptions): Promise<SipResponse> {
+    const { aor, expires = 3600, contact, ...rest } = options;
+    const headers = { Contact: contact ?? this.contact(), Expires: String(expires), ...headerRecord(rest.headers) };
+    return this.request('REGISTER', aor, { from: aor, ...rest, requestUri: registrar, headers });
   }
 
   options(target: string, options: OutOfDialogOptions = {}): Promise<SipResponse> {
@@ -279,30 +315,7 @@ export class SipClient implements ClientCore {
   // ---- responding ----------------------------------------------------------
 
   async respond(tx: ServerTransaction, status: number, reason: string | undefined, options: ResponseOptions, toTag?: string): Promise<SipResponse> {
-    const req = tx.request;
-    const method = req.method.toUpperCase();
-    const base: Array<[string, string]> = [];
-    // §8.2.6.2: Via, From, Call-ID, CSeq copied as received; To gets our tag.
-    for (const h of req.headers) if (canonicalName(h.name) === 'via') base.push([h.name, h.value]);
-    const dialogForming = method === 'INVITE' && status > 100 && status < 300;
-    if (dialogForming) for (const h of req.headers) if (canonicalName(h.name) === 'record-route') base.push([h.name, h.value]);
-    const to = getHeader(req, 'to') ?? '';
-    const needsTag = toTag !== undefined && status > 100 && parseNameAddr(to).tag === undefined;
-    base.push(
-      ['From', getHeader(req, 'from') ?? ''],
-      ['To', needsTag ? `${to};tag=${toTag}` : to],
-      ['Call-ID', getHeader(req, 'call-id') ?? ''],
-      ['CSeq', getHeader(req, 'cseq') ?? ''],
-    );
-    if (dialogForming) base.push(['Contact', this.contact()]);
-    if (method === 'OPTIONS' && status === 200) base.push(['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS']);
-    const ua = this.config.userAgent === undefined ? 'sbc-certify-sip' : this.config.userAgent;
-    if (ua !== null) base.push(['Server', ua]);
-    const headers = mergeHeaders(base, options.headers);
-    if (options.body !== undefined && options.body !== '' && !headers.some(([n]) => canonicalName(n) === 'content-type')) {
-      headers.push(['Content-Type', options.contentType ?? 'application/sdp']);
-    }
-    const raw = buildResponse({ status, headers, ...(reason !== undefined ? { reason } : {}), ...(options.body !== undefined ? { body: options.body } : {}) });
+    const raw = buildReply(tx.request, status, reason, options, { contact: this.contact(), userAgent: this.userAgent, ...(toTag !== undefined ? { toTag } : {}) });
     await tx.respond(raw, status);
     return parseMessage(raw) as SipResponse;
   }

@@ -41,6 +41,14 @@ export function mergeHeaders(base: ReadonlyArray<readonly [string, string]>, ext
   return out;
 }
 
+/** Adds Content-Type for a body unless the headers already name one (application/sdp by default). */
+export function withContentType(headers: Array<[string, string]>, options: { body?: string; contentType?: string }): Array<[string, string]> {
+  if (options.body !== undefined && options.body !== '' && !headers.some(([n]) => canonicalName(n) === 'content-type')) {
+    headers.push(['Content-Type', options.contentType ?? 'application/sdp']);
+  }
+  return headers;
+}
+
 /** Options shared by every request a test sends. */
 export interface RequestOptions {
   headers?: ExtraHeaders;

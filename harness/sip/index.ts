@@ -4,7 +4,7 @@
  */
 export { SipClient } from './client';
 export type {
-  InviteOptions, OutOfDialogOptions, SipClientOptions, TlsClientOptions, TlsListenerOptions, UdpClientOptions,
+  InviteOptions, OutOfDialogOptions, RegisterOptions, SipClientOptions, TlsClientOptions, TlsListenerOptions, UdpClientOptions,
 } from './client';
 export { OutgoingCall } from './outgoing-call';
 export type { OutgoingCallState } from './outgoing-call';
@@ -13,6 +13,10 @@ export type { AnswerOptions, IncomingCallState } from './incoming-call';
 export { IncomingRequest } from './core';
 export type { ExtraHeaders, RequestOptions, ResponseOptions } from './core';
 export { Dialog } from './dialog';
+export { digestAuthorization, parseChallenge } from './digest';
+export type { Credentials, DigestChallenge } from './digest';
+export { buildReply } from './reply';
+export type { ReplyContext } from './reply';
 export { DEFAULT_TIMERS } from './client-transaction';
 export type { SipTimers } from './client-transaction';
 export {
