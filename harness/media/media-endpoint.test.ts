@@ -22,12 +22,12 @@ async function settle(a: MediaEndpoint, b: MediaEndpoint, packets: number): Prom
 }
 
 describe('MediaEndpoint on loopback', () => {
-  it('exchanges 50 plain packets each way with no loss', async () => {
-    const a = await endpoint();
-    const b = await endpoint();
+  it('exchanges 50 plain packets each way with no loss, RTCP muxed', async () => {
+    const a = await endpoint('mux');
+    const b = await endpoint('mux');
     const [sentA, sentB] = await Promise.all([
-      a.start({ remoteIp: '127.0.0.1', remotePort: b.localPort, payloadType: 0, packets: 50, expectPackets: 50 }),
-      b.start({ remoteIp: '127.0.0.1', remotePort: a.localPort, payloadType: 8, packets: 50, expectPackets: 50 }),
+      a.start({ remoteIp: '127.0.0.1', remotePort: b.localPort, payloadType: 0, packets: 50, expectPackets: 50, rtcpIntervalMs: 500 }),
+      b.start({ remoteIp: '127.0.0.1', remotePort: a.localPort, payloadType: 8, packets: 50, expectPackets: 50, rtcpIntervalMs: 500 }),
     ]);
     await settle(a, b, 50);
     expect(sentA.packets).toBe(50);
@@ -40,16 +40,19 @@ describe('MediaEndpoint on loopback', () => {
       });
       expect(r.streamIds).toEqual([tx.stats().sent.streamId]);
       expect(r.ssrcs).toEqual([tx.stats().sent.ssrc]);
-      expect(r.sources).toEqual([{ address: '127.0.0.1', port: tx.localPort, packets: 50 }]);
+      expect(r.sources).toEqual([{ address: '127.0.0.1', port: tx.localPort, packets: 50 + r.rtcp.received }]);
+      expect(r.rtcp).toEqual({ received: 1, authenticated: 0, authFailures: 0 }); // at 500 ms of a 1 s stream
+      expect(tx.stats().sent.rtcpPackets).toBe(1);
       expect(r.jitterMs).toBeLessThan(20);
       expect(r.lastArrivalMs! - r.firstArrivalMs!).toBeGreaterThan(49 * 20 - 100);
     }
   });
 
   it('exchanges 50 SRTP packets each way, all authenticated, with SRTCP', async () => {
-    const a = await endpoint('mux');
+    const a = await endpoint('separate');
     const b = await endpoint('separate');
     expect(b.rtcpPort).toBe(b.localPort + 1);
+    expect(b.localPort % 2).toBe(0);
     const keyA = generateCryptoAttr();
     const keyB = generateCryptoAttr({ suite: 'AES_CM_128_HMAC_SHA1_32' });
     await Promise.all([
@@ -57,11 +60,15 @@ describe('MediaEndpoint on loopback', () => {
       b.start({ remoteIp: '127.0.0.1', remotePort: a.localPort, payloadType: 0, packets: 50, srtp: { send: keyB, recv: keyA }, rtcpIntervalMs: 200 }),
     ]);
     await settle(a, b, 50);
-    // a sends its RTCP to b's RTP port + 1 (b is not muxed); b sends to a's port + 1, which a does not listen on.
+    for (const ep of [a, b]) {
+      const r = ep.stats().received;
+      expect(r.rtcp.received).toBeGreaterThanOrEqual(3);
+      expect(r.rtcp.authenticated).toBe(r.rtcp.received);
+      expect(ep.stats().sent.rtcpPackets).toBeGreaterThanOrEqual(3);
+    }
     const rb = b.stats().received;
     expect(rb).toMatchObject({ received: 50, authenticated: 50, authFailures: 0, accepted: 50, lost: 0 });
-    expect(rb.rtcp.received).toBeGreaterThan(0);
-    expect(rb.rtcp.authenticated).toBe(rb.rtcp.received);
+    expect(rb.sources.map((s) => s.port).sort()).toEqual([a.localPort, a.localPort + 1]);
     expect(a.stats().sent.octets).toBe(50 * (172 + 10));
     expect(b.stats().sent.octets).toBe(50 * (172 + 4));
     expect(a.stats().received).toMatchObject({ received: 50, authenticated: 50, accepted: 50, lost: 0 });
@@ -95,6 +102,15 @@ describe('MediaEndpoint on loopback', () => {
     await Promise.all([b.waitForReceived(5, 2000), c.waitForReceived(5, 2000)]);
     expect(b.stats().received).toMatchObject({ received: 5, authFailures: 5, accepted: 0 });
     expect(c.stats().received).toMatchObject({ received: 5, payloadCheckFailures: 5, accepted: 0 });
+  });
+
+  it('refuses bad options synchronously', async () => {
+    const a = await endpoint();
+    const base = { remoteIp: '127.0.0.1', remotePort: 5000, payloadType: 0 };
+    for (const bad of [{ remotePort: 0 }, { remoteIp: 'example.com' }, { payloadType: 128 }, { ptimeMs: 1 }, { packets: -1 }, { rtcpIntervalMs: 100 }]) {
+      expect(() => a.start({ ...base, ...bad })).toThrow(/bad-option/);
+    }
+    await expect(MediaEndpoint.open({ localIp: '127.0.0.1', localPort: a.localPort })).rejects.toMatchObject({ code: 'socket-error' });
   });
 
   it('buffers media that arrives before start and survives garbage', async () => {

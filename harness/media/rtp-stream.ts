@@ -1,9 +1,9 @@
 import { randomInt } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
-import { isIPv6 } from 'node:net';
+import { isIP, isIPv6 } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { buildTestPayload, codecForPayloadType, G711_CLOCK_RATE } from './g711';
+import { buildTestPayload, codecForPayloadType, G711_CLOCK_RATE, MIN_TEST_PAYLOAD_LENGTH } from './g711';
 import { MediaError } from './media-error';
 import { buildSenderReport } from './rtcp-packet';
 import { buildRtp } from './rtp-packet';
@@ -74,6 +74,9 @@ export type RtcpSocket = { mux: true } | { mux: false; socket: Socket };
 export class PacedSender {
   readonly summary: SendSummary;
   private readonly abort = new AbortController();
+  private readonly ptimeMs: number;
+  private readonly samples: number;
+  private readonly srtp: SrtpContext | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -86,6 +89,19 @@ export class PacedSender {
     if (!Number.isInteger(opts.remotePort) || opts.remotePort <= 0 || opts.remotePort > 65535) {
       throw new MediaError('bad-option', `remote port ${opts.remotePort}`);
     }
+    if (!isIP(opts.remoteIp)) throw new MediaError('bad-option', `remote address ${opts.remoteIp} is not an IP address`);
+    if (!Number.isInteger(opts.payloadType) || opts.payloadType < 0 || opts.payloadType > 127) {
+      throw new MediaError('bad-option', `payload type ${opts.payloadType}`);
+    }
+    this.ptimeMs = opts.ptimeMs ?? 20;
+    this.samples = (this.ptimeMs * G711_CLOCK_RATE) / 1000;
+    if (!Number.isInteger(this.samples) || this.samples < MIN_TEST_PAYLOAD_LENGTH) {
+      throw new MediaError('bad-option', `ptime ${this.ptimeMs} ms: want a whole number of samples, at least ${MIN_TEST_PAYLOAD_LENGTH}`);
+    }
+    if (opts.rtcpIntervalMs !== undefined && !(opts.rtcpIntervalMs > 0)) {
+      throw new MediaError('bad-option', `RTCP interval ${opts.rtcpIntervalMs} ms`);
+    }
+    this.srtp = opts.srtp ? SrtpContext.fromCryptoAttr(opts.srtp) : undefined;
     this.summary = {
       streamId: opts.streamId ?? uint32Random(),
       ssrc: opts.ssrc ?? uint32Random(),
@@ -111,7 +127,7 @@ export class PacedSender {
     });
   }
 
-  private sendRtcp(srtp: SrtpContext | undefined, timestamp: number): void {
+  private sendRtcp(timestamp: number): void {
     if (!this.rtcp) return;
     const report = buildSenderReport({
       ssrc: this.summary.ssrc,
@@ -121,7 +137,7 @@ export class PacedSender {
       octetCount: this.summary.octets,
       cname: `stream-${this.summary.streamId}@sbc-certify`,
     });
-    const wire = srtp ? srtp.protectRtcp(report) : report;
+    const wire = this.srtp ? this.srtp.protectRtcp(report) : report;
     if (this.rtcp.mux) this.send(this.socket, wire, this.opts.remotePort, true);
     else this.send(this.rtcp.socket, wire, this.opts.remotePort + 1, true);
   }
@@ -129,10 +145,8 @@ export class PacedSender {
   /** Resolves once every packet has been handed to the socket, or after stop(). */
   async run(): Promise<SendSummary> {
     const o = this.opts;
-    const ptime = o.ptimeMs ?? 20;
-    const samples = (ptime * G711_CLOCK_RATE) / 1000;
+    const { ptimeMs: ptime, samples, srtp } = this;
     const codec = codecForPayloadType(o.payloadType) ?? 'PCMU';
-    const srtp = o.srtp ? SrtpContext.fromCryptoAttr(o.srtp) : undefined;
     const firstSeq = o.initialSequence ?? randomInt(0, 0x10000);
     const firstTs = o.initialTimestamp ?? uint32Random();
     const t0 = performance.now();
@@ -153,7 +167,7 @@ export class PacedSender {
       });
       this.send(this.socket, srtp ? srtp.protectRtp(packet) : packet, o.remotePort, false);
       if (nextRtcp !== undefined && k * ptime >= nextRtcp) {
-        this.sendRtcp(srtp, timestamp);
+        this.sendRtcp(timestamp);
         nextRtcp += o.rtcpIntervalMs!;
       }
     }
