@@ -329,8 +329,13 @@ export class SipClient implements ClientCore {
     });
     const msg = entry.message;
     if (!msg) return;
-    if (msg.kind === 'response') this.handleResponse(msg);
-    else this.handleRequest(msg, inbound.remote);
+    // Whatever a peer sends must not take the suite down: a failure here is evidence, not a crash.
+    try {
+      if (msg.kind === 'response') this.handleResponse(msg);
+      else this.handleRequest(msg, inbound.remote);
+    } catch (err) {
+      this.errors.push(err as Error);
+    }
   }
 
   private handleResponse(response: SipResponse): void {
@@ -398,14 +403,16 @@ export class SipClient implements ClientCore {
       const call = new IncomingCall(this, tx);
       this.incomingCalls.set(transactionKey(request, 'INVITE'), call);
       if (this.config.autoTrying ?? true) void call.trying().catch(() => undefined);
-      if (this.inviteHandler) void Promise.resolve(this.inviteHandler(call)).catch((err: unknown) => this.errors.push(err as Error));
+      const handler = this.inviteHandler;
+      if (handler) void Promise.resolve().then(() => handler(call)).catch((err: unknown) => this.errors.push(err as Error));
       else this.invites.push(call);
       return;
     }
     const incoming = new IncomingRequest(this, tx, this.newTag());
     this.requests.push(incoming);
-    if (this.requestHandler) {
-      void Promise.resolve(this.requestHandler(incoming)).catch((err: unknown) => this.errors.push(err as Error));
+    const handler = this.requestHandler;
+    if (handler) {
+      void Promise.resolve().then(() => handler(incoming)).catch((err: unknown) => this.errors.push(err as Error));
     } else {
       void incoming.respond(method === 'OPTIONS' ? 200 : 501).catch(() => undefined);
     }

@@ -46,6 +46,38 @@ describe('parseMessage', () => {
     });
   });
 
+  it('reads a tortuous but valid request (in the spirit of RFC 4475 §3.1.1.1)', () => {
+    const raw = [
+      'OPTIONS sip:bob@example.com;oddparam SIP/2.0',
+      'tO  :',
+      ' sip:bob@example.com ;   tag    = 77x',
+      'FROM   : "Ann \\"Q\\"" <sip:ann@example.com>',
+      '  ;',
+      '  tag = a1b2',
+      'mAx-FoRwArDs: 0069',
+      'i: torture.1@192.0.2.7',
+      'cseq: 0042',
+      '  OPTIONS',
+      'Via  : SIP  /   2.0',
+      ' /UDP',
+      '    192.0.2.7;rport;branch=z9hG4bKtort',
+      'v: SIP/2.0/UDP 192.0.2.8:5070;branch=z9hG4bKsecond',
+      'X-Odd: ;;,,;;,;',
+      'l: 0',
+      '',
+      '',
+    ].join('\r\n');
+    const msg = parseMessage(raw);
+    expect(msg.problems).toEqual([]);
+    expect(cseqOf(msg)).toEqual({ seq: 42, method: 'OPTIONS' });
+    expect(getHeader(msg, 'max-forwards')).toBe('0069');
+    expect(getHeaders(msg, 'via').map((v) => parseVia(v)?.branch)).toEqual(['z9hG4bKtort', 'z9hG4bKsecond']);
+    expect(topViaOf(msg)).toMatchObject({ transport: 'UDP', host: '192.0.2.7', params: { rport: '' } });
+    expect(parseNameAddr(getHeader(msg, 'to') ?? '')).toMatchObject({ uri: 'sip:bob@example.com', tag: '77x' });
+    expect(parseNameAddr(getHeader(msg, 'from') ?? '')).toMatchObject({ displayName: 'Ann \\"Q\\"', uri: 'sip:ann@example.com', tag: 'a1b2' });
+    expect(getHeaders(msg, 'x-odd')).toEqual([';;,,;;,;']);
+  });
+
   it('reads a response and notes what is wrong with it', () => {
     const msg = parseMessage('SIP/2.0 486 Busy Here\nVia: SIP/2.0/UDP 1.2.3.4;branch=z9hG4bK1\nl: 10\n\nabc');
     expect(msg).toMatchObject({ kind: 'response', status: 486, reason: 'Busy Here', body: 'abc' });

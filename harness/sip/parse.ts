@@ -105,9 +105,8 @@ function readHeaders(lines: string[], problems: string[]): Header[] {
       if (line.trim() !== '') problems.push(`header line without name: ${JSON.stringify(line.slice(0, 80))}`);
       continue;
     }
-    const name = line.slice(0, colon);
-    if (name !== name.trim()) problems.push(`whitespace around header name "${name}"`);
-    headers.push({ name: name.trim(), value: line.slice(colon + 1).trim() });
+    // HCOLON allows whitespace before the colon (RFC 3261 §25.1), so `TO :` is a valid To.
+    headers.push({ name: line.slice(0, colon).trim(), value: line.slice(colon + 1).trim() });
   }
   return headers;
 }
