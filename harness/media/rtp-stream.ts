@@ -122,9 +122,13 @@ export class PacedSender {
       this.summary.packets++;
       this.summary.octets += datagram.length;
     }
-    socket.send(datagram, port, this.opts.remoteIp, (err) => {
-      if (err) this.summary.sendErrors++;
-    });
+    try {
+      socket.send(datagram, port, this.opts.remoteIp, (err) => {
+        if (err) this.summary.sendErrors++;
+      });
+    } catch {
+      this.summary.sendErrors++; // the socket was closed under us
+    }
   }
 
   private sendRtcp(timestamp: number): void {
@@ -147,7 +151,9 @@ export class PacedSender {
     const o = this.opts;
     const { ptimeMs: ptime, samples, srtp } = this;
     const codec = codecForPayloadType(o.payloadType) ?? 'PCMU';
-    const firstSeq = o.initialSequence ?? randomInt(0, 0x10000);
+    // Random but below 2^15, as WebRTC does: an SRTP receiver assumes ROC 0 at its first packet
+    // (RFC 3711 §3.3.1), so a stream must not wrap before the far end has seen anything of it.
+    const firstSeq = o.initialSequence ?? randomInt(0, 0x8000);
     const firstTs = o.initialTimestamp ?? uint32Random();
     const t0 = performance.now();
     let nextRtcp = o.rtcpIntervalMs;
@@ -176,7 +182,7 @@ export class PacedSender {
   }
 }
 
-/** Resolves waiters once a receiver has accepted enough packets. */
+/** Resolves waiters once enough datagrams have arrived at a receiver. */
 export class ReceiveWaiters {
   private waiters: Array<{ count: number; resolve: (reached: boolean) => void }> = [];
 
