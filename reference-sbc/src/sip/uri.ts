@@ -42,7 +42,8 @@ export function isIpv4(s: string): boolean {
 
 /** A valid IPv6 reference body (without brackets): hex groups, at most one `::`, optional IPv4 tail. */
 export function isIpv6(s: string): boolean {
-  if (!IPV6_BODY.test(s) || s.split('::').length > 2) return false;
+  if (!IPV6_BODY.test(s) || s.split('::').length > 2 || s.includes(':::')) return false;
+  if ((s.startsWith(':') && !s.startsWith('::')) || (s.endsWith(':') && !s.endsWith('::'))) return false;
   let groups = s.split(':');
   const last = groups[groups.length - 1] ?? '';
   let count = 0;

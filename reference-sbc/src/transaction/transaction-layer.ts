@@ -73,7 +73,8 @@ export class TransactionLayer {
     const key = serverKey(message);
     const existing = this.servers.get(key);
     if (existing) {
-      this.options.metrics.inc('sbc_retransmissions_absorbed_total', { zone: inbound.zone, method: message.method });
+      // An ACK matching its INVITE transaction is the normal non-2xx ACK, not a retransmission.
+      if (message.method !== 'ACK') this.options.metrics.inc('sbc_retransmissions_absorbed_total', { zone: inbound.zone, method: message.method });
       existing.receiveRequest(message);
       return;
     }
