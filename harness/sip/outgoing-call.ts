@@ -7,7 +7,7 @@ import type { ClientTransaction, ClientTransactionUser } from './client-transact
 import { requestInDialog, transact } from './core';
 import type { ClientCore, DialogOwner, IncomingRequest, RequestOptions } from './core';
 import { Dialog } from './dialog';
-import { SipStateError, SipTimeoutError } from './errors';
+import { SipStateError } from './errors';
 import type { SipClientError } from './errors';
 import { getHeader, getHeaders } from './message';
 import type { SipRequest, SipResponse } from './message';
@@ -195,6 +195,6 @@ export class OutgoingCall implements ClientTransactionUser, DialogOwner {
   /** Stops timers of the INVITE transaction (used when the client closes). */
   dispose(): void {
     this.tx?.terminate();
-    if (!this.final) this.responses.fail(new SipTimeoutError('client closed before a final response', 0));
+    if (!this.final) this.responses.fail(new SipStateError('client closed before a final response', this.state));
   }
 }
