@@ -24,8 +24,8 @@ export {
 } from './errors';
 export type { SipErrorCode } from './errors';
 export {
-  buildRequest, buildResponse, callIdOf, cseqOf, describe, fromOf, getHeader, getHeaders, hasHeader,
-  reasonPhrase, toOf, topViaOf,
+  buildRequest, buildResponse, callIdOf, cseqOf, fromOf, getHeader, getHeaders, hasHeader,
+  reasonPhrase, summarize, toOf, topViaOf,
 } from './message';
 export type { Header, HeaderInput, RequestSpec, ResponseSpec, SipMessage, SipRequest, SipResponse } from './message';
 export { parseMessage, StreamFramer } from './parse';

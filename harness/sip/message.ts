@@ -135,7 +135,7 @@ export function toOf(msg: SipMessage): NameAddr | undefined {
 }
 
 /** One-line summary for logs and ladders: `INVITE sip:1@x` or `180 Ringing`. */
-export function describe(msg: SipMessage): string {
+export function summarize(msg: SipMessage): string {
   return msg.kind === 'request' ? `${msg.method} ${msg.uri}` : `${msg.status} ${msg.reason}`;
 }
 
