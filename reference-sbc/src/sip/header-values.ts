@@ -40,14 +40,17 @@ export function parseNameAddr(value: string): NameAddr {
     } else {
       // addr-spec form: parameters after the URI belong to the header, not to the URI (RFC 3261 20.10).
       const semi = text.indexOf(';');
-      const uriText = semi < 0 ? text : text.slice(0, semi);
+      const uriText = (semi < 0 ? text : text.slice(0, semi)).trim();
       if (/[\s,?]/.test(uriText)) throw new SipParseError(`addr-spec with reserved characters must use <> in "${value}"`);
       return { displayName: undefined, uri: parseUri(uriText), params: semi < 0 ? [] : parseParams(text.slice(semi)) };
     }
   }
   const gt = rest.indexOf('>');
   if (gt < 0) throw new SipParseError(`missing > in "${value}"`);
-  const uri = parseUri(rest.slice(1, gt));
+  const inner = rest.slice(1, gt);
+  // RFC 3261 25.1: LAQUOT/RAQUOT absorb white space outside the brackets only.
+  if (inner !== inner.trim()) throw new SipParseError(`white space inside <> in "${value}"`);
+  const uri = parseUri(inner);
   const tail = rest.slice(gt + 1).trim();
   if (tail !== '' && !tail.startsWith(';')) throw new SipParseError(`junk after > in "${value}"`);
   return { displayName, uri, params: parseParams(tail) };

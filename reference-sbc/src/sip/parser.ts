@@ -139,7 +139,9 @@ function parseStartLine(line: string, headers: Headers): SipMessage {
   const [method, uri, version] = parts as [string, string, string];
   if (!isToken(method)) throw new SipParseError(`invalid method "${method}"`);
   if (!VERSION.test(version)) throw new SipParseError(`invalid SIP version "${version}"`);
-  parseUri(uri);
+  const requestUri = parseUri(uri);
+  // RFC 3261 19.1.5: headers are not allowed in a Request-URI (RFC 4475 3.1.2.13).
+  if (requestUri.kind === 'sip' && requestUri.headers !== undefined) throw new SipParseError('Request-URI with headers');
   const req = new SipRequest(method, uri, headers);
   req.version = version;
   return req;
