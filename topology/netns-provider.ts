@@ -114,7 +114,7 @@ export async function bringUp(o: { profileFile: string; reportDir: string; log: 
       profileFile: resolve(o.profileFile),
       vars,
       enumDns: { netns: dns.netns, address: dns.address, controlSocket: dns.controlSocket, configFile: dns.configFile, zoneFile: dns.zoneFile },
-      postgres: { localUrl: pg.localUrl, url: pg.url, socketDir: pg.socketDir },
+      postgres: { localUrl: pg.localUrl, url: pg.url, socketDir: pg.socketDir, dataDir: pg.dataDir, serverOptions: pg.serverOptions, logFile: join(runDir, 'postgres.log') },
       pki,
       sbc: {},
     };

@@ -20,7 +20,7 @@ export interface TopologyState {
   /** Values for the SUT profile's placeholders. */
   vars: Record<string, string>;
   enumDns: EnumDnsInfo;
-  postgres: { localUrl: string; url: string; socketDir: string };
+  postgres: { localUrl: string; url: string; socketDir: string; dataDir: string; serverOptions: string[]; logFile: string };
   pki: TestPki;
   sbc: { pid?: number; logFile?: string };
 }

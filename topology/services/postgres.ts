@@ -13,6 +13,9 @@ export interface PostgresInstance {
   url: string;
   /** What the suite uses (unix socket, no route into the core zone needed). */
   localUrl: string;
+  dataDir: string;
+  /** The server's command-line options, so a scenario can restart it after stopping it (GEN-05 outage). */
+  serverOptions: string[];
 }
 
 /**
@@ -29,10 +32,11 @@ export async function startPostgres(o: { netns: string; address: string; runDir:
   await run(`${PG_BIN}/initdb`, ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8'], { user: 'postgres' });
   writeFileSync(join(dataDir, 'pg_hba.conf'), 'local all all trust\nhost all all 10.20.0.0/24 md5\nhost all all 127.0.0.1/32 trust\n');
   const port = 5432;
+  const serverOptions = ['-k', socketDir, '-p', String(port), '-c', `listen_addresses=${o.address}`, '-c', 'fsync=on', '-c', 'max_connections=50'];
   const proc = start({
     name: 'postgres',
     command: `${PG_BIN}/postgres`,
-    args: ['-D', dataDir, '-k', socketDir, '-p', String(port), '-c', `listen_addresses=${o.address}`, '-c', 'fsync=on', '-c', 'max_connections=50'],
+    args: ['-D', dataDir, ...serverOptions],
     netns: o.netns,
     user: 'postgres',
     logFile: join(o.runDir, 'postgres.log'),
@@ -52,6 +56,8 @@ export async function startPostgres(o: { netns: string; address: string; runDir:
     proc,
     socketDir,
     port,
+    dataDir,
+    serverOptions,
     url: `postgres://sbc:sbc@${o.address}:${port}/sbc`,
     localUrl: `postgresql://sbc@/sbc?host=${encodeURIComponent(socketDir)}&port=${port}`,
   };
@@ -64,3 +70,16 @@ function idOf(file: string, name: string): number {
 }
 const uid = (name: string): number => idOf('/etc/passwd', name);
 const gid = (name: string): number => idOf('/etc/group', name);
+
+/** Stops the topology's PostgreSQL (fast shutdown), as an outage a scenario can inflict. */
+export async function stopPostgres(dataDir: string): Promise<void> {
+  await run(`${PG_BIN}/pg_ctl`, ['stop', '-D', dataDir, '-m', 'fast', '-w', '-t', '30'], { user: 'postgres' });
+}
+
+/** Starts it again in its namespace with the same options and waits until it accepts connections. */
+export async function restartPostgres(o: { netns: string; dataDir: string; serverOptions: string[]; logFile: string }): Promise<void> {
+  await run(`${PG_BIN}/pg_ctl`, ['start', '-D', o.dataDir, '-w', '-t', '30', '-l', o.logFile, '-o', o.serverOptions.map((a) => (a.includes(' ') ? `'${a}'` : a)).join(' ')], {
+    netns: o.netns,
+    user: 'postgres',
+  });
+}
