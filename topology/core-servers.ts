@@ -8,11 +8,12 @@ import { REPO_ROOT } from './paths';
  * needs another behaviour switches them (restart with another scenario file); every instance's message
  * trace is kept, so what a core server received is found by the dialled number, never by Call-ID.
  */
-export type CoreBehaviour = 'answer' | 'answer-then-bye';
+export type CoreBehaviour = 'answer' | 'answer-then-bye' | 'reject-486';
 
 const SCENARIO: Record<CoreBehaviour, string> = {
   answer: 'uas-answer.xml',
   'answer-then-bye': 'uas-answer-then-bye.xml',
+  'reject-486': 'uas-reject-486.xml',
 };
 
 export interface CoreReceipt {
