@@ -177,7 +177,7 @@ describe('MediaAnchor.offer', () => {
   });
 
   it('fails with 500 and releases the call when rtpengine answers with another address', async () => {
-    ng.script = (cmd) => (cmd.command === 'offer' ? { result: 'ok', sdp: sdp('10.20.0.99', 'm=audio 31000 RTP/AVP 0') } : { result: 'ok' });
+    ng.script = (cmd): Command => (cmd.command === 'offer' ? { result: 'ok', sdp: sdp('10.20.0.99', 'm=audio 31000 RTP/AVP 0') } : { result: 'ok' });
     await expect(anchor.offer('k1', CALLER_OFFER, { from: 'public', to: 'core', toTransport: 'udp', fromTag: 'ft1' }))
       .rejects.toMatchObject({ code: 'media-policy-breach', status: 500 });
     expect(ng.named('delete')).toMatchObject([{ 'call-id': 'k1' }]);
