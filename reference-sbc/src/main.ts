@@ -60,6 +60,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
   process.stderr.write(`sbc failed: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { AdminServer } from './admin/admin-server';
 import type { Config, ZoneName } from './config';
+import { ConfigError } from './errors';
 import type { B2buaCall } from './dialog/b2bua-call';
 import { CallRegistry } from './dialog/call-registry';
 import type { LocalSide } from './dialog/dialog';
@@ -13,6 +15,8 @@ import { SipRouter } from './policy/sip-router';
 import { Timers, type Clock } from './transaction/timers';
 import { TransactionLayer } from './transaction/transaction-layer';
 import { TransportLayer } from './transport/transport-layer';
+import { TlsListener } from './transport/tls-listener';
+import type { Protocol } from './transport/types';
 import { UdpListener } from './transport/udp-listener';
 
 /** Timer C: how long the SBC waits for a final answer on the new leg before giving up. */
@@ -44,19 +48,34 @@ export async function startSbc(config: Config, options: SbcOptions): Promise<Sbc
   const timers = new Timers({ t1: config.timers.t1Ms, t2: config.timers.t2Ms, t4: config.timers.t4Ms }, options.clock);
   const transport = new TransportLayer({ log: log.child({ layer: 'transport' }), metrics, maxMessageBytes: config.limits.maxMessageBytes });
   const zones: ZoneName[] = ['public', 'core'];
+  const tlsFiles = config.tls ? { cert: readPem(config.tls.cert, 'tls.cert'), key: readPem(config.tls.key, 'tls.key') } : undefined;
+  const tlsListeners: TlsListener[] = [];
   for (const zone of zones) {
     const z = config.zones[zone];
     transport.add(new UdpListener(zone, { address: z.address, port: z.udp }));
+    if (z.tls !== undefined && tlsFiles) {
+      const tls = new TlsListener({
+        zone,
+        local: { address: z.address, port: z.tls },
+        ...tlsFiles,
+        maxMessageBytes: config.limits.maxMessageBytes,
+        log: log.child({ layer: 'transport' }),
+        onFramingError: (zoneName, reason) => transport.reportFramingError(zoneName, reason),
+      });
+      tlsListeners.push(tls);
+      transport.add(tls);
+    }
   }
+  metrics.gauge('sbc_tls_connections', 'Open TLS connections by zone', () => tlsListeners.map((l) => ({ labels: { zone: l.zone }, value: l.connectionCount })));
   const transactions = new TransactionLayer({ transport, timers, log: log.child({ layer: 'transaction' }), metrics, maxTransactions: config.limits.maxTransactions });
   transport.onMessage((inbound) => transactions.receive(inbound));
 
   const registry = new CallRegistry<B2buaCall>(config.limits.maxCalls);
   metrics.gauge('sbc_active_calls', 'Calls (B2BUA dialog pairs) in progress', () => registry.size);
   metrics.gauge('sbc_active_dialogs', 'SIP dialogs in progress (two per call)', () => registry.size * 2);
-  const sideOf = (zone: string): LocalSide | undefined => {
-    const local = transport.local(zone, 'udp');
-    return local ? { zone, protocol: 'udp', local } : undefined;
+  const sideOf = (zone: string, protocol: Protocol): LocalSide | undefined => {
+    const local = transport.local(zone, protocol);
+    return local ? { zone, protocol, local } : undefined;
   };
   const callLog = log.child({ layer: 'call' });
   const forward = forwardStep({ transactions, timers, registry, events, log: callLog, sideOf, setupTimeoutMs: SETUP_TIMEOUT_MS });
@@ -115,4 +134,13 @@ export async function startSbc(config: Config, options: SbcOptions): Promise<Sbc
       log.info('sbc stopped');
     },
   };
+}
+
+/** Reads a PEM file named by the config; a missing file is a configuration error (exit 2). */
+function readPem(path: string, option: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new ConfigError(`config: ${option}: cannot read ${path}: ${(err as Error).message}`, err);
+  }
 }

@@ -272,7 +272,8 @@ export class B2buaCall implements RegisteredCall {
 
   private aDialogOrCreate(): Dialog {
     if (!this.aDialog) {
-      this.aDialog = Dialog.asUas(this.setup.aTx.request, this.setup.aTag, this.setup.aSide, this.setup.aTx.inbound.source);
+      const { source, connectionId } = this.setup.aTx.inbound;
+      this.aDialog = Dialog.asUas(this.setup.aTx.request, this.setup.aTag, this.setup.aSide, source, connectionId);
     }
     return this.aDialog;
   }

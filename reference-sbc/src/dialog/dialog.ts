@@ -37,6 +37,8 @@ export interface DialogInit {
    * address their INVITE came from (they are often behind NAT, so their Contact is unreachable).
    */
   latchedPeer: Endpoint | undefined;
+  /** The TLS connection the peer's INVITE came on, reused for requests to it (RFC 3261 18.2.2 spirit). */
+  latchedConnection?: string | undefined;
 }
 
 /** One SIP dialog (RFC 3261 12): identifiers, sequence numbers, route set and remote target. */
@@ -53,6 +55,7 @@ export class Dialog {
   routeSet: string[];
   readonly side: LocalSide;
   private readonly latchedPeer: Endpoint | undefined;
+  private readonly latchedConnection: string | undefined;
 
   constructor(init: DialogInit) {
     this.callId = init.callId;
@@ -66,10 +69,11 @@ export class Dialog {
     this.routeSet = init.routeSet;
     this.side = init.side;
     this.latchedPeer = init.latchedPeer;
+    this.latchedConnection = init.latchedConnection;
   }
 
   /** RFC 3261 12.1.1: the UAS side of a dialog created by the INVITE it received. */
-  static asUas(invite: SipRequest, localTag: string, side: LocalSide, source: Endpoint): Dialog {
+  static asUas(invite: SipRequest, localTag: string, side: LocalSide, source: Endpoint, connectionId?: string): Dialog {
     const from = invite.from();
     const contact = invite.headers.getValues('contact')[0];
     return new Dialog({
@@ -84,6 +88,7 @@ export class Dialog {
       routeSet: invite.headers.getValues('record-route'),
       side,
       latchedPeer: source,
+      latchedConnection: connectionId,
     });
   }
 
@@ -155,7 +160,8 @@ export class Dialog {
     let endpoint: Endpoint | undefined;
     if (first !== undefined) endpoint = uriEndpoint(serializeUri(parseNameAddr(first).uri), protocol);
     else endpoint = this.latchedPeer ?? uriEndpoint(this.remoteTarget, protocol);
-    return { zone, protocol, endpoint };
+    const connectionId = first === undefined ? this.latchedConnection : undefined;
+    return { zone, protocol, endpoint, ...(connectionId === undefined ? {} : { connectionId }) };
   }
 
   /**

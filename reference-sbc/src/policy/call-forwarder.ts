@@ -8,6 +8,7 @@ import { newTag } from '../sip/ids';
 import type { Uri } from '../sip/uri';
 import type { TransactionLayer } from '../transaction/transaction-layer';
 import type { Timers } from '../transaction/timers';
+import type { Protocol } from '../transport/types';
 import { addressToHost } from '../sip/uri';
 import { CONTINUE, reject, type InviteStep } from './invite-pipeline';
 
@@ -18,7 +19,7 @@ export interface ForwardDeps {
   events: CallEvents;
   log: Logger;
   /** The SBC's own side in a zone (socket address advertised in Via/Contact). */
-  sideOf(zone: string): LocalSide | undefined;
+  sideOf(zone: string, protocol: Protocol): LocalSide | undefined;
   setupTimeoutMs: number;
 }
 
@@ -33,8 +34,8 @@ export function forwardStep(deps: ForwardDeps): InviteStep {
       const route = ctx.route;
       if (!route) return reject(500, 'Server Internal Error');
       if (deps.registry.full) return reject(503);
-      const aSide = deps.sideOf(ctx.inbound.zone);
-      const bSide = deps.sideOf(route.target.zone);
+      const aSide = deps.sideOf(ctx.inbound.zone, ctx.inbound.protocol);
+      const bSide = deps.sideOf(route.target.zone, route.target.protocol);
       if (!aSide || !bSide) return reject(503);
       const from = ctx.request.from();
       const to = ctx.request.to();

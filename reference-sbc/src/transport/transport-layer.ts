@@ -88,6 +88,13 @@ export class TransportLayer {
     return this.send(response, { zone: via.zone, protocol: via.protocol, endpoint: responseDestination(top, via.protocol), ...(via.connectionId === undefined ? {} : { connectionId: via.connectionId }) });
   }
 
+  /** A stream broke its framing (the listener closes that connection); counted like a malformed message. */
+  reportFramingError(zone: string, reason: string): void {
+    this.metrics.inc('sbc_sip_malformed_total', { zone });
+    this.metrics.inc('sbc_sip_dropped_total', { zone, reason: 'framing' });
+    this.log.info('stream framing error, connection closed', { zone, reason });
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.listeners.map((l) => l.close()));
   }
