@@ -43,7 +43,7 @@ describe('auditPublicCapture', () => {
   it('finds nothing in a message that carries only public addresses', () => {
     const r = auditPublicCapture([fromSbc(clean200)], CORE);
     expect(r.leaks).toEqual([]);
-    expect(r.summary).toMatchObject({ sipMessages: 1, fromSbc: 1, toSbc: 0, leaks: 0 });
+    expect(r.summary).toMatchObject({ sipMessages: 1, fromSbc: 1, notAudited: 0, leaks: 0 });
   });
 
   it('reports a core address in a Via header with frame, direction, header and value', () => {
@@ -112,11 +112,37 @@ describe('auditPublicCapture', () => {
     ]);
   });
 
-  it('tells what the SBC sent from what it received', () => {
-    const toSbc: CapturedSip = { ...fromSbc('ACK sip:core@10.20.0.21 SIP/2.0\r\nCSeq: 1 ACK\r\n\r\n'), src: '203.0.113.21', dst: '203.0.113.10' };
-    const r = auditPublicCapture([toSbc], CORE);
-    expect(r.leaks[0]!.direction).toBe('to-sbc');
-    expect(r.summary.toSbc).toBe(1);
+  it('does not audit what public hosts sent, unless no SBC address is given', () => {
+    const ack: CapturedSip = { ...fromSbc('ACK sip:core@10.20.0.21 SIP/2.0\r\nCSeq: 1 ACK\r\n\r\n'), src: '203.0.113.21', dst: '203.0.113.10' };
+    const r = auditPublicCapture([ack], CORE);
+    expect(r.leaks).toEqual([]);
+    expect(r.summary).toMatchObject({ sipMessages: 0, notAudited: 1 });
+    expect(auditPublicCapture([ack], { ...CORE, sbcAddresses: [] }).leaks.map((l) => [l.direction, l.where])).toEqual([['other', 'request line']]);
+  });
+
+  it('audits a message that reached the public side from a core address', () => {
+    const fromCore: CapturedSip = { ...fromSbc('SIP/2.0 200 OK\r\nContact: <sip:core@10.20.0.22>\r\nCSeq: 1 OPTIONS\r\n\r\n'), src: '10.20.0.22' };
+    const r = auditPublicCapture([fromCore], CORE);
+    expect(r.leaks.map((l) => [l.direction, l.where, l.found])).toEqual([['from-core', 'Contact', '10.20.0.22']]);
+  });
+
+  it('exempts a core address a public host addressed itself, and nothing else', () => {
+    const flows: Flow[] = [
+      { frame: 1, time: 1, src: '203.0.113.66', dst: '10.20.0.10', proto: 'tcp', srcPort: 40000, dstPort: 5432, length: 60 },
+      { frame: 2, time: 1, src: '10.20.0.10', dst: '203.0.113.66', proto: 'tcp', srcPort: 5432, dstPort: 40000, length: 60, tcpFlags: 'RA' },
+      { frame: 3, time: 1, src: '10.20.0.10', dst: '203.0.113.21', proto: 'udp', srcPort: 30000, dstPort: 20000, length: 200 },
+    ];
+    const answer: CapturedSip = {
+      frame: 4, time: 1, src: '10.20.0.10', srcPort: 5060, dst: '203.0.113.66', dstPort: 40001, transport: 'udp',
+      text: 'SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 203.0.113.66\r\nContact: <sip:10.20.0.10>\r\nServer: pbx at 10.20.0.21\r\nCSeq: 1 OPTIONS\r\n\r\n',
+    };
+    const r = auditPublicCapture([answer], { ...CORE, flows });
+    expect(r.leaks.map((l) => [l.frame, l.where, l.found])).toEqual([
+      [3, 'IP source', '10.20.0.10'],
+      [4, 'Server', '10.20.0.21'],
+    ]);
+    // The RST of frame 2 and the answer's Contact.
+    expect(r.summary.exempt).toBe(2);
   });
 
   it('reports core addresses in IP headers and in non-SIP datagrams such as RTCP', () => {
@@ -131,9 +157,9 @@ describe('auditPublicCapture', () => {
       { frame: 93, time: 1, src: '203.0.113.10', dst: '203.0.113.21', transport: 'udp', srcPort: 30000, dstPort: 20000, payload: rtp },
     ];
     const r = auditPublicCapture([], { ...CORE, flows, payloads });
-    expect(r.leaks.map((l) => [l.frame, l.where, l.found])).toEqual([
-      [90, 'IP source', '10.20.0.10'],
-      [92, 'RTCP packet (e.g. SDES CNAME)', '10.20.0.21'],
+    expect(r.leaks.map((l) => [l.frame, l.direction, l.where, l.found])).toEqual([
+      [90, 'from-core', 'IP source', '10.20.0.10'],
+      [92, 'from-sbc', 'RTCP packet (e.g. SDES CNAME)', '10.20.0.21'],
     ]);
     expect(r.leaks[1]!.value).toContain('core@10.20.0.21');
     expect(r.summary).toMatchObject({ otherPayloads: 2, packets: 2 });
@@ -157,7 +183,7 @@ describe('audit report', () => {
     expect(existsSync(files.json)).toBe(true);
     expect(JSON.parse(readFileSync(files.json, 'utf8')).leaks).toHaveLength(1);
     const text = readFileSync(files.text, 'utf8');
-    expect(text).toMatch(/1 SIP messages \(1 from the SBC, 0 to it\).*1 leak of/);
+    expect(text).toMatch(/1 SIP messages received on the public side \(1 from the SBC; 0 sent by public hosts, not audited\).*; 1 leak of/);
     expect(text).toMatch(/frame \d+ \S+ 203\.0\.113\.10:5060 -> 203\.0\.113\.21:5062 \(from-sbc\) 200 OK \(1 INVITE\): Server: core-pbx-10\.20\.0\.21 {2}\[10\.20\.0\.21\]/);
   });
 

@@ -1,13 +1,19 @@
 /**
  * GEN-03: nothing a public party can see carries a core address or a core host name. The audit scans
- * every line of every SIP message captured on the public side (start line, every header whatever its
- * name, every SDP line, any other body), and optionally the IP headers of every packet and the payload
- * of every non-SIP datagram (RTCP SDES items are a classic leak), and lists each finding with where it was.
+ * every line of every SIP message the public side received (start line, every header whatever its name,
+ * every SDP line, any other body), and optionally the payload of every other datagram it received (RTCP
+ * SDES items are a classic leak) and the source address of every packet, and lists each finding with
+ * where it was.
+ *
+ * What public hosts sent is not audited: it carries what they wrote (a GEN-02 probe addresses a core
+ * host on purpose). For the same reason a core address is not held against a packet sent to a public
+ * host that had itself sent packets to that address earlier in the capture (the SBC host refusing a
+ * probe of its core address answers from it); such finds are counted as `exempt`.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CapturedPayload, CapturedSip, Flow } from './pcap-read';
 import { inAnyNet } from './ipv4';
+import type { CapturedPayload, CapturedSip, Flow } from './pcap-read';
 import { describeSip, isSipStart, splitSip } from './sip-text';
 
 export interface AuditOptions {
@@ -17,15 +23,19 @@ export interface AuditOptions {
   coreHostNames: string[];
   /** Core networks as CIDR (e.g. 10.20.0.0/24): any IPv4 literal inside them is a leak, listed or not. */
   coreNets?: string[];
-  /** The SBC's public address(es), to tell what the SBC sent from what it received. */
+  /**
+   * The SBC's public address(es). When given, only what the public side received is audited: packets
+   * from these addresses, or from a core address. Absent: every message is audited.
+   */
   sbcAddresses?: string[];
-  /** Every packet of the capture: a core address as IP source or destination is a leak too. */
+  /** Every packet of the capture: a core source address is a leak too, and the flows tell which public host addressed which core address. */
   flows?: Flow[];
   /** Every UDP payload of the capture: core addresses in non-SIP datagrams (RTCP, STUN, ...) are leaks too. */
   payloads?: CapturedPayload[];
 }
 
-export type LeakDirection = 'from-sbc' | 'to-sbc' | 'other';
+/** 'from-sbc': sent by the SBC's public address; 'from-core': sent from a core address into the public zone. */
+export type LeakDirection = 'from-sbc' | 'from-core' | 'other';
 
 export interface Leak {
   frame: number;
@@ -34,7 +44,7 @@ export interface Leak {
   /** ip:port of the sender and receiver. */
   from: string;
   to: string;
-  /** The message ("200 OK (1 INVITE)", "BYE sip:…") or packet kind ("RTCP", "IP header"). */
+  /** The message ("200 OK (1 INVITE)", "BYE sip:…") or packet kind ("RTCP", "udp packet"). */
   message: string;
   /** Where in it: 'request line', 'status line', a header name as written ('Via', 'v'), 'SDP c=', 'body', 'IP source', ... */
   where: string;
@@ -45,7 +55,18 @@ export interface Leak {
 }
 
 export interface AuditReport {
-  summary: { sipMessages: number; fromSbc: number; toSbc: number; otherPayloads: number; packets: number; leaks: number };
+  summary: {
+    /** SIP messages audited (received by the public side), and how many of them the SBC sent. */
+    sipMessages: number;
+    fromSbc: number;
+    /** SIP messages public hosts sent, not audited. */
+    notAudited: number;
+    otherPayloads: number;
+    packets: number;
+    /** Finds of a core address in packets to a public host that had addressed it itself. */
+    exempt: number;
+    leaks: number;
+  };
   coreAddresses: string[];
   coreHostNames: string[];
   coreNets: string[];
@@ -79,12 +100,6 @@ export function coreFinder(o: Pick<AuditOptions, 'coreAddresses' | 'coreHostName
 
 const hostPort = (ip: string, port?: number): string => (port === undefined ? ip : `${ip.includes(':') ? `[${ip}]` : ip}:${port}`);
 
-function directionOf(src: string, dst: string, sbc: Set<string>): LeakDirection {
-  if (sbc.has(src)) return 'from-sbc';
-  if (sbc.has(dst)) return 'to-sbc';
-  return 'other';
-}
-
 function looksLikeSdp(body: string, contentType: string | undefined): boolean {
   if (contentType) return /application\/sdp/i.test(contentType);
   return /^v=0\r?$/m.test(body);
@@ -95,21 +110,55 @@ function isRtcp(p: Buffer): boolean {
   return p.length >= 8 && (p[0]! >> 6) === 2 && b1 >= 200 && b1 <= 207;
 }
 
-/** Audits the SIP messages (and, if given, the packets and payloads) of a public-side capture. */
+interface Packet {
+  frame: number;
+  time: number;
+  src: string;
+  dst: string;
+  srcPort?: number;
+  dstPort?: number;
+}
+
+/** Audits what the public side received, as seen in its capture (see the module comment for the scope). */
 export function auditPublicCapture(packets: CapturedSip[], o: AuditOptions): AuditReport {
   const find = coreFinder(o);
   const sbc = new Set(o.sbcAddresses ?? []);
+  const flows = o.flows ?? [];
+  const directionOf = (src: string): LeakDirection => (sbc.has(src) ? 'from-sbc' : find(src).length ? 'from-core' : 'other');
+  const audited = (src: string): boolean => sbc.size === 0 || directionOf(src) !== 'other';
+  // Which core address each public host sent to, first at which frame.
+  const addressed = new Map<string, number>();
+  for (const f of flows) {
+    if (!f.src || !f.dst || directionOf(f.src) !== 'other') continue;
+    for (const found of find(f.dst)) {
+      const key = `${f.src}>${found}`;
+      if (!addressed.has(key)) addressed.set(key, f.frame);
+    }
+  }
   const leaks: Leak[] = [];
-  let fromSbc = 0;
-  let toSbc = 0;
+  let exempt = 0;
+  const add = (p: Packet, message: string, where: string, value: string, found: string): void => {
+    const first = addressed.get(`${p.dst}>${found}`);
+    if (first !== undefined && first < p.frame) {
+      exempt++;
+      return;
+    }
+    leaks.push({ frame: p.frame, time: p.time, direction: directionOf(p.src), from: hostPort(p.src, p.srcPort), to: hostPort(p.dst, p.dstPort), message, where, value, found });
+  };
 
+  let sipMessages = 0;
+  let fromSbc = 0;
+  let notAudited = 0;
   for (const p of packets) {
-    const direction = directionOf(p.src, p.dst, sbc);
-    if (direction === 'from-sbc') fromSbc++;
-    if (direction === 'to-sbc') toSbc++;
-    const base = { frame: p.frame, time: p.time, direction, from: hostPort(p.src, p.srcPort), to: hostPort(p.dst, p.dstPort), message: describeSip(p.text) };
+    if (!audited(p.src)) {
+      notAudited++;
+      continue;
+    }
+    sipMessages++;
+    if (sbc.has(p.src)) fromSbc++;
+    const message = describeSip(p.text);
     const report = (where: string, value: string): void => {
-      for (const found of find(value)) leaks.push({ ...base, where, value, found });
+      for (const found of find(value)) add(p, message, where, value, found);
     };
     const m = splitSip(p.text);
     report(m.startLine.startsWith('SIP/2.0') ? 'status line' : 'request line', m.startLine);
@@ -126,37 +175,27 @@ export function auditPublicCapture(packets: CapturedSip[], o: AuditOptions): Aud
 
   let otherPayloads = 0;
   for (const p of o.payloads ?? []) {
-    if (p.transport !== 'udp') continue;
+    if (p.transport !== 'udp' || !audited(p.src)) continue;
     const text = p.payload.toString('latin1');
     if (isSipStart(text)) continue;
     otherPayloads++;
-    const kind = isRtcp(p.payload) ? 'RTCP' : 'UDP payload';
+    const rtcp = isRtcp(p.payload);
     for (const found of find(text)) {
       // Only printable context: a binary payload printed whole would be noise.
       const at = text.indexOf(found);
       const value = text.slice(Math.max(0, at - 24), at + found.length + 24).replace(/[^\x20-\x7e]/g, '.');
-      leaks.push({
-        frame: p.frame, time: p.time, direction: directionOf(p.src, p.dst, sbc), from: hostPort(p.src, p.srcPort), to: hostPort(p.dst, p.dstPort),
-        message: kind, where: kind === 'RTCP' ? 'RTCP packet (e.g. SDES CNAME)' : 'UDP payload', value, found,
-      });
+      add(p, rtcp ? 'RTCP' : 'UDP datagram', rtcp ? 'RTCP packet (e.g. SDES CNAME)' : 'UDP payload', value, found);
     }
   }
 
-  for (const f of o.flows ?? []) {
-    for (const [where, address] of [['IP source', f.src], ['IP destination', f.dst]] as const) {
-      if (!address) continue;
-      for (const found of find(address)) {
-        leaks.push({
-          frame: f.frame, time: f.time, direction: directionOf(f.src, f.dst, sbc), from: hostPort(f.src, f.srcPort), to: hostPort(f.dst, f.dstPort),
-          message: `${f.proto} packet`, where, value: address, found,
-        });
-      }
-    }
+  // A packet sent to a public host from a core address shows that address, whatever it carries.
+  for (const f of flows) {
+    if (f.src) for (const found of find(f.src)) add(f, `${f.proto} packet`, 'IP source', f.src, found);
   }
 
   leaks.sort((a, b) => a.frame - b.frame);
   return {
-    summary: { sipMessages: packets.length, fromSbc, toSbc, otherPayloads, packets: o.flows?.length ?? 0, leaks: leaks.length },
+    summary: { sipMessages, fromSbc, notAudited, otherPayloads, packets: flows.length, exempt, leaks: leaks.length },
     coreAddresses: o.coreAddresses,
     coreHostNames: o.coreHostNames,
     coreNets: o.coreNets ?? [],
@@ -173,8 +212,10 @@ export function formatLeak(l: Leak): string {
 export function formatAudit(r: AuditReport, maxLeaks = Infinity): string {
   const s = r.summary;
   const head =
-    `topology-hiding audit: ${s.sipMessages} SIP messages (${s.fromSbc} from the SBC, ${s.toSbc} to it), ` +
-    `${s.otherPayloads} other datagrams, ${s.packets} packets; ${s.leaks} leak${s.leaks === 1 ? '' : 's'} of ` +
+    `topology-hiding audit: ${s.sipMessages} SIP messages received on the public side (${s.fromSbc} from the SBC; ` +
+    `${s.notAudited} sent by public hosts, not audited), ${s.otherPayloads} other datagrams, ${s.packets} packets` +
+    `${s.exempt ? `, ${s.exempt} exempt (answers to a public host that addressed that core address itself)` : ''}; ` +
+    `${s.leaks} leak${s.leaks === 1 ? '' : 's'} of ` +
     `[${[...r.coreAddresses, ...r.coreHostNames, ...r.coreNets].join(', ')}]`;
   const shown = r.leaks.slice(0, maxLeaks).map((l) => `  ${formatLeak(l)}`);
   if (r.leaks.length > shown.length) shown.push(`  ... and ${r.leaks.length - shown.length} more`);
