@@ -66,9 +66,9 @@ export async function bringUp(o: { profileFile: string; reportDir: string; log: 
     if (sbc) await sbc.stop(5000);
     await reapAll();
     if (ns) problems.push(...(await destroyNetwork(ns)));
-    for (const f of ['postgres.log', 'knot.log', 'rtpengine.log', 'sbc.yaml']) {
+    for (const f of ['postgres.log', 'pgdata/restart.log', 'knot.log', 'rtpengine.log', 'sbc.yaml']) {
       const src = join(runDir, f);
-      if (existsSync(src)) copyFileSync(src, join(topoDir, basename(f)));
+      if (existsSync(src)) copyFileSync(src, join(topoDir, basename(f).replace('restart.log', 'postgres-restart.log')));
     }
     rmSync(runDir, { recursive: true, force: true });
     rmSync(join(LOCK_DIR, `${runId}.pid`), { force: true });
@@ -114,7 +114,7 @@ export async function bringUp(o: { profileFile: string; reportDir: string; log: 
       profileFile: resolve(o.profileFile),
       vars,
       enumDns: { netns: dns.netns, address: dns.address, controlSocket: dns.controlSocket, configFile: dns.configFile, zoneFile: dns.zoneFile },
-      postgres: { localUrl: pg.localUrl, url: pg.url, socketDir: pg.socketDir, dataDir: pg.dataDir, serverOptions: pg.serverOptions, logFile: join(runDir, 'postgres.log') },
+      postgres: { localUrl: pg.localUrl, url: pg.url, socketDir: pg.socketDir, dataDir: pg.dataDir, serverOptions: pg.serverOptions, logFile: join(runDir, 'pgdata', 'restart.log') },
       pki,
       sbc: {},
     };

@@ -1,0 +1,129 @@
+import { AfterAll, Given, Then, When } from '@cucumber/cucumber';
+import { CdrReader, type CdrRow } from '../harness/cdr/cdr-reader';
+import { substitute } from '../harness/sut/profile';
+import { restartPostgres, stopPostgres } from '../topology/services/postgres';
+import { check, describeRun } from './assertions';
+import type { SbcWorld } from './world';
+
+let reader: CdrReader | undefined;
+
+/** The CDR reader for the SUT profile's query; undefined when the profile gives none (the scenario is "not run"). */
+function cdrReader(world: SbcWorld): CdrReader | undefined {
+  const cdr = world.ctx.profile.cdr;
+  if (!cdr) return undefined;
+  reader ??= new CdrReader({ connection: substitute(cdr.connection, world.ctx.state.vars, 'cdr.connection'), query: cdr.query });
+  return reader;
+}
+
+function sentInvite(world: SbcWorld, role = 'caller') {
+  const r = world.result(role);
+  const invite = r.messages.find((m) => m.direction === 'sent' && m.method === 'INVITE');
+  check(invite, () => `the ${role} sent no INVITE:\n${describeRun(r)}`);
+  return invite;
+}
+
+async function rowFor(world: SbcWorld, requirement: string): Promise<CdrRow | 'skipped'> {
+  const cdr = cdrReader(world);
+  if (!cdr) return 'skipped';
+  const callId = sentInvite(world).header('call-id');
+  const rows = await cdr.waitFor((row) => row.callId === callId, { timeoutMs: 10000, description: `${requirement}: a CDR row with the caller's Call-ID ${callId}` });
+  return rows[0]!;
+}
+
+Then('exactly one CDR row carries the caller\'s Call-ID', async function (this: SbcWorld) {
+  const cdr = cdrReader(this);
+  if (!cdr) return 'skipped';
+  const callId = sentInvite(this).header('call-id');
+  await cdr.waitFor((row) => row.callId === callId, { timeoutMs: 10000, description: `GEN-05: a CDR row with the caller's Call-ID ${callId}` });
+  // Give a duplicate the chance to appear before counting.
+  await new Promise((r) => setTimeout(r, 500));
+  const rows = (await cdr.rows()).filter((row) => row.callId === callId);
+  check(rows.length === 1, () => `GEN-05: ${rows.length} CDR rows carry Call-ID ${callId}; expected exactly one`);
+  return undefined;
+});
+
+Then('that row has the caller\'s number, the dialled number and the caller\'s address as remote IP', async function (this: SbcWorld) {
+  const row = await rowFor(this, 'GEN-06');
+  if (row === 'skipped') return row;
+  const invite = sentInvite(this);
+  const callerIp = /SIP\/2\.0\/\w+\s+([^:;\s]+)/.exec(invite.headers('via')[0] ?? '')?.[1];
+  const problems: string[] = [];
+  if (row.srcNumber !== '+31201110000') problems.push(`source number ${JSON.stringify(row.srcNumber)}, expected "+31201110000"`);
+  if (row.dstNumber !== this.number()) problems.push(`destination number ${JSON.stringify(row.dstNumber)}, expected ${JSON.stringify(this.number())}`);
+  if (row.remoteIp !== callerIp) problems.push(`remote IP ${JSON.stringify(row.remoteIp)}, expected the caller's ${callerIp}`);
+  check(problems.length === 0, () => `GEN-06: the CDR of call ${row.callId} has ${problems.join('; ')}`);
+  return undefined;
+});
+
+Then('that row\'s attempt time is within {int} s of when the caller sent its INVITE', async function (this: SbcWorld, seconds: number) {
+  const row = await rowFor(this, 'GEN-06');
+  if (row === 'skipped') return row;
+  const sentAt = sentInvite(this).at.getTime();
+  const delta = Math.abs(row.attemptAt.getTime() - sentAt);
+  check(delta <= seconds * 1000, () => `GEN-06: the CDR attempt time ${row.attemptAt.toISOString()} is ${delta} ms from the INVITE sent at ${new Date(sentAt).toISOString()}`);
+  return undefined;
+});
+
+Then('that call\'s CDR duration is within {int} s of the time from the 200 OK to the BYE the caller saw', async function (this: SbcWorld, seconds: number) {
+  const row = await rowFor(this, 'GEN-07');
+  if (row === 'skipped') return row;
+  const r = this.result('caller');
+  const ok = r.messages.find((m) => m.direction === 'received' && m.status === 200 && /INVITE/.test(m.header('cseq') ?? ''));
+  const bye = r.messages.find((m) => m.direction === 'sent' && m.method === 'BYE');
+  check(ok && bye, () => `GEN-07: the caller's trace lacks the 200 OK or the BYE:\n${describeRun(r)}`);
+  const seen = (bye.at.getTime() - ok.at.getTime()) / 1000;
+  check(Math.abs(row.durationS - seen) <= seconds, () => `GEN-07: CDR duration ${row.durationS} s, but the caller was connected for ${seen.toFixed(3)} s (200 OK to BYE)`);
+  check(row.answerAt !== null, () => `GEN-07: the CDR of an answered call has no answer time`);
+  return undefined;
+});
+
+Given('the CDR database is stopped', async function (this: SbcWorld) {
+  if (!cdrReader(this)) return 'skipped';
+  await stopPostgres(this.ctx.state.postgres.dataDir);
+  this.notes.push(`CDR database stopped at ${new Date().toISOString()}`);
+  (this as SbcWorld & { dbStoppedAt?: number }).dbStoppedAt = Date.now();
+  return undefined;
+});
+
+When('{int} public callers each dial a new number over UDP and hang up after {int} s', async function (this: SbcWorld, count: number, seconds: number) {
+  const runs: Promise<unknown>[] = [];
+  for (let i = 0; i < count; i++) {
+    const number = this.newNumber(`call ${i + 1}`);
+    runs.push(this.runPublicSipp(`caller-${i + 1}`, 'uac-invite-answered.xml', { service: number, keys: { from: '+31201110000' }, extra: ['-d', String(seconds * 1000)] }));
+    // Spread the calls a little, as real traffic would be.
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await Promise.all(runs);
+  const failed = [...this.sipp.values()].filter((r) => r.name.startsWith('caller-') && r.outcome !== 'all-calls-succeeded');
+  check(failed.length === 0, () => `GEN-05: ${failed.length} of ${count} calls did not complete while the database was down (the SBC must keep carrying calls):\n${failed.map(describeRun).join('\n')}`);
+});
+
+Given('the CDR database is started again after being down for {int} s', async function (this: SbcWorld, seconds: number) {
+  const stoppedAt = (this as SbcWorld & { dbStoppedAt?: number }).dbStoppedAt ?? Date.now();
+  const wait = stoppedAt + seconds * 1000 - Date.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  const pg = this.ctx.state.postgres;
+  await restartPostgres({ netns: this.ctx.state.namespaces.core, dataDir: pg.dataDir, serverOptions: pg.serverOptions, logFile: pg.logFile });
+  this.notes.push(`CDR database started again at ${new Date().toISOString()}`);
+});
+
+Then('every one of those {int} calls has exactly one CDR row within {int} s', async function (this: SbcWorld, count: number, seconds: number) {
+  const cdr = cdrReader(this);
+  if (!cdr) return 'skipped';
+  const callIds: string[] = [];
+  for (let i = 0; i < count; i++) callIds.push(sentInvite(this, `caller-${i + 1}`).header('call-id')!);
+  const wanted = new Set(callIds);
+  await cdr.waitFor((row) => wanted.has(row.callId), { timeoutMs: seconds * 1000, count, description: `GEN-05: CDR rows for all ${count} calls made while the database was down` });
+  const rows = (await cdr.rows()).filter((row) => wanted.has(row.callId));
+  const perCall = new Map<string, number>();
+  for (const row of rows) perCall.set(row.callId, (perCall.get(row.callId) ?? 0) + 1);
+  const missing = callIds.filter((id) => !perCall.has(id));
+  const duplicated = [...perCall].filter(([, n]) => n > 1).map(([id, n]) => `${id} x${n}`);
+  check(missing.length === 0 && duplicated.length === 0, () => `GEN-05: after the outage, missing rows: ${missing.join(', ') || 'none'}; duplicated: ${duplicated.join(', ') || 'none'}`);
+  return undefined;
+});
+
+AfterAll(async function () {
+  await reader?.close();
+  reader = undefined;
+});
