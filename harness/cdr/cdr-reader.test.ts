@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CdrQueryError, CdrReader, CdrWaitTimeoutError, connectionConfig } from './cdr-reader';
-import { startTestPostgres, testPostgresUnavailable, type TestPostgres } from './test-postgres';
+import { startTestPostgres, testPostgresUnavailable, type TestPostgres } from '../../test/support/test-postgres';
 
 const unavailable = testPostgresUnavailable();
 if (unavailable) console.warn(`SKIPPED harness/cdr reader tests: ${unavailable}`);

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startCdrWriter, type CdrWriter, type Logger } from '../src/cdr/index';
 import { toSpoolLine, type CdrRecord } from '../src/cdr/record';
 import { CallEvents } from '../src/events';
-import { startTestPostgres, testPostgresUnavailable, type TestPostgres } from './cdr-test-postgres';
+import { startTestPostgres, testPostgresUnavailable, type TestPostgres } from '../../test/support/test-postgres';
 
 const unavailable = testPostgresUnavailable();
 if (unavailable) console.warn(`SKIPPED reference-sbc CDR writer tests: ${unavailable}`);

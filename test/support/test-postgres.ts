@@ -7,7 +7,8 @@ import pg from 'pg';
 /**
  * A throwaway PostgreSQL for tests: initdb into a temp dir, a server on a unix socket only (no TCP
  * port, nothing on the network), trust auth, durability off for speed. PostgreSQL refuses to run
- * as root, so as root it runs as the `postgres` system user through runuser.
+ * as root, so as root it runs as the `postgres` system user through runuser. Test support only: the
+ * suite's and the reference SBC's tests both use it; neither product imports it.
  *
  * `stop()` and `start()` keep the data (to test a database outage); `destroy()` removes it all.
  * A process exit kills the server and removes the directory even when a test forgot to.
