@@ -2,7 +2,7 @@ import type { SbcError } from '../errors';
 import type { Logger } from '../logger';
 import { createResponse, type SipRequest, type SipResponse } from '../sip/message';
 import type { InviteClientTransaction } from '../transaction/invite-client';
-import type { InviteServerTransaction } from '../transaction/invite-server';
+import { InviteServerTransaction } from '../transaction/invite-server';
 import type { Timer, Timers } from '../transaction/timers';
 import type { ServerTransaction, TransactionLayer } from '../transaction/transaction-layer';
 import type { Target } from '../transport/types';
@@ -10,6 +10,8 @@ import type { LegSide, RegisteredCall } from './call-registry';
 import { Dialog, DialogState, type LocalSide } from './dialog';
 import { copyBody } from './leg-request';
 import { InDialogRelay } from './in-dialog-relay';
+import { ReinviteRelay } from './reinvite-relay';
+import { TwoXxRetransmitter } from './two-xx-retransmitter';
 
 export enum CallState {
   /** The B-leg INVITE is out; nothing but 100 came back. */
@@ -69,6 +71,7 @@ export class B2buaCall implements RegisteredCall {
   private readonly deps: CallDeps;
   private readonly log: Logger;
   private readonly relay: InDialogRelay;
+  private readonly reinvites: ReinviteRelay;
   private bTx: InviteClientTransaction | undefined;
   private aDialog: Dialog | undefined;
   private bDialog: Dialog | undefined;
@@ -77,7 +80,7 @@ export class B2buaCall implements RegisteredCall {
   private endedEmitted = false;
   private released = false;
   private setupTimer: Timer | undefined;
-  private retransmitTimer: Timer | undefined;
+  private retransmitter: TwoXxRetransmitter | undefined;
 
   constructor(setup: CallSetup, deps: CallDeps) {
     this.setup = setup;
@@ -86,6 +89,7 @@ export class B2buaCall implements RegisteredCall {
     this.inviteTxKey = setup.aTx.key;
     this.log = deps.log.child({ call: setup.key });
     this.relay = new InDialogRelay(deps.transactions, this.log);
+    this.reinvites = new ReinviteRelay(deps.transactions, deps.timers, this.log);
   }
 
   legIds(): Array<{ side: LegSide; callId: string; localTag: string }> {
@@ -127,6 +131,7 @@ export class B2buaCall implements RegisteredCall {
   handleRequest(side: LegSide, request: SipRequest, tx: ServerTransaction | undefined): void {
     const dialog = side === 'a' ? this.aDialog : this.bDialog;
     if (request.method === 'ACK') {
+      if (this.reinvites.handleAck(side, request)) return;
       if (side === 'a') this.onCallerAck(request);
       return;
     }
@@ -140,12 +145,17 @@ export class B2buaCall implements RegisteredCall {
       return;
     }
     const other = side === 'a' ? this.bDialog : this.aDialog;
-    if (request.method === 'INVITE' || !other || this.state === CallState.Ended) {
-      // Re-INVITE relay is not supported yet; 488 keeps the current session (RFC 3261 14.2).
-      tx.respond(createResponse(request, request.method === 'INVITE' ? 488 : 481));
+    if (!dialog || !other || this.state === CallState.Ended) {
+      tx.respond(createResponse(request, 481));
       return;
     }
-    this.relay.forward(request, tx, other);
+    if (request.method === 'INVITE' && tx instanceof InviteServerTransaction) {
+      // RFC 3261 14.1: no re-INVITE while the initial INVITE is still unacknowledged: 491.
+      if (this.state !== CallState.Confirmed) tx.respond(createResponse(request, 491));
+      else this.reinvites.start(side, request, tx, dialog, other);
+      return;
+    }
+    this.relay.forward(request, tx, dialog, other);
   }
 
   /** Ends the call from our side (shutdown): BYE to confirmed legs, 503/CANCEL to pending ones. */
@@ -209,7 +219,7 @@ export class B2buaCall implements RegisteredCall {
     const ok = this.relayResponse(res);
     this.answerA(ok);
     this.deps.hooks.answered();
-    this.retransmit2xx(ok, this.deps.timers.t1, 0);
+    this.retransmit2xx(ok);
   }
 
   private onBFailure(err: SbcError): void {
@@ -233,7 +243,7 @@ export class B2buaCall implements RegisteredCall {
 
   private onCallerAck(ack: SipRequest): void {
     if (this.state !== CallState.Answered || !this.bDialog) return;
-    this.retransmitTimer?.cancel();
+    this.retransmitter?.stop();
     this.state = CallState.Confirmed;
     if (this.aDialog) this.aDialog.state = DialogState.Confirmed;
     // RFC 3261 13.2.2.4 end to end: the caller's ACK becomes our own ACK on the B leg.
@@ -282,30 +292,25 @@ export class B2buaCall implements RegisteredCall {
     this.setup.aTx.respond(res);
   }
 
-  /** RFC 3261 13.3.1.4: the UAS core retransmits its 2xx (T1 doubling to T2) until the ACK, 64*T1 in all. */
-  private retransmit2xx(ok: SipResponse, interval: number, elapsed: number): void {
-    const timers = this.deps.timers;
-    this.retransmitTimer = timers.start(interval, () => {
-      if (this.state !== CallState.Answered) return;
-      const total = elapsed + interval;
-      if (total >= timers.H) {
-        // No ACK in 64*T1: the session is not established; BYE both legs.
-        this.log.warn('no ACK for 2xx, ending call');
-        this.finish(200, 'failed');
-        if (this.aDialog) this.sendBye(this.aDialog);
-        if (this.bDialog) {
-          this.bAck = this.bDialog.createRequest('ACK', this.setup.bInvite.cseq().seq);
-          this.sendB(this.bAck);
-          this.sendBye(this.bDialog);
-        }
-        this.release();
-        return;
-      }
-      const { zone, protocol, connectionId } = this.setup.aTx.inbound;
+  /** RFC 3261 13.3.1.4: retransmit the relayed 2xx until the caller's ACK; without one, end the call. */
+  private retransmit2xx(ok: SipResponse): void {
+    const { zone, protocol, connectionId } = this.setup.aTx.inbound;
+    this.retransmitter = new TwoXxRetransmitter(this.deps.timers, () => {
       this.deps.transactions.sendResponse(ok, { zone, protocol, ...(connectionId === undefined ? {} : { connectionId }) })
         .catch((err: unknown) => this.log.warn('2xx retransmission failed', { err }));
-      this.retransmit2xx(ok, Math.min(interval * 2, timers.t2), total);
+    }, () => {
+      if (this.state !== CallState.Answered) return;
+      this.log.warn('no ACK for 2xx, ending call');
+      this.finish(200, 'failed');
+      if (this.aDialog) this.sendBye(this.aDialog);
+      if (this.bDialog) {
+        this.bAck = this.bDialog.createRequest('ACK', this.setup.bInvite.cseq().seq);
+        this.sendB(this.bAck);
+        this.sendBye(this.bDialog);
+      }
+      this.release();
     });
+    this.retransmitter.start();
   }
 
   /** CANCEL the B leg now if a provisional arrived (RFC 3261 9.1), else as soon as one does. */
@@ -358,7 +363,8 @@ export class B2buaCall implements RegisteredCall {
     this.released = true;
     this.state = CallState.Ended;
     this.setupTimer?.cancel();
-    this.retransmitTimer?.cancel();
+    this.retransmitter?.stop();
+    this.reinvites.clear();
     this.deps.hooks.released();
   }
 }

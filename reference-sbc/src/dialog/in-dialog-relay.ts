@@ -21,7 +21,10 @@ export class InDialogRelay {
     this.log = log;
   }
 
-  forward(request: SipRequest, tx: ServerTransaction, other: Dialog): void {
+  forward(request: SipRequest, tx: ServerTransaction, origin: Dialog, other: Dialog): void {
+    // UPDATE is a target refresh (RFC 3311 5.2): both dialogs learn the new remote targets.
+    const refresh = request.method === 'UPDATE';
+    if (refresh) origin.refreshTarget(request);
     const out = other.createRequest(request.method);
     for (const name of CARRIED) {
       const value = request.headers.get(name);
@@ -32,7 +35,9 @@ export class InDialogRelay {
       this.transactions.sendRequest(out, other.target(), {
         onResponse: (res) => {
           if (res.status < 200) return;
+          if (refresh && res.status < 300) other.refreshTarget(res);
           const answer = createResponse(request, res.status, res.reason);
+          if (refresh && res.status < 300) answer.headers.append('Contact', origin.contact());
           copyBody(res, answer);
           tx.respond(answer);
         },

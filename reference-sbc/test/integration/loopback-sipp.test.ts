@@ -110,6 +110,24 @@ describe.skipIf(!sippAvailable)('SBC on loopback with SIPp peers', () => {
     expect(events.filter((e) => e.kind === 'ended').map((e) => e.kind === 'ended' && e.finalStatus)).toEqual([486, 486]);
   });
 
+  it('relays re-INVITE, INFO, UPDATE and OPTIONS from the caller, then its BYE', async () => {
+    const core = uas(['-sf', join(SCENARIOS, 'uas-answer-in-dialog-requests.xml'), '-m', '2']);
+    await new Promise((r) => setTimeout(r, 300));
+    const { code } = await uac(['-sf', join(SCENARIOS, 'uac-in-dialog-requests.xml')], 2);
+    expect(code, errors()).toBe(0);
+    expect(await core.exited, errors()).toBe(0);
+    expect(events.filter((e) => e.kind === 'ended').map((e) => e.kind === 'ended' && e.endReason)).toEqual(['caller-bye', 'caller-bye']);
+  });
+
+  it('relays re-INVITE and INFO from the core side, then its BYE', async () => {
+    const core = uas(['-sf', join(SCENARIOS, 'uas-reinvite-info-bye.xml'), '-m', '2']);
+    await new Promise((r) => setTimeout(r, 300));
+    const { code } = await uac(['-sf', join(SCENARIOS, 'uac-accept-reinvite-info-bye.xml')], 2);
+    expect(code, errors()).toBe(0);
+    expect(await core.exited, errors()).toBe(0);
+    expect(events.filter((e) => e.kind === 'ended').map((e) => e.kind === 'ended' && e.endReason)).toEqual(['callee-bye', 'callee-bye']);
+  });
+
   it('answers OPTIONS itself and 400s or drops malformed datagrams', async () => {
     const sock = createSocket('udp4');
     await new Promise<void>((r) => sock.bind(0, CALLER, () => r()));
@@ -147,30 +165,47 @@ describe.skipIf(!sippAvailable)('SBC on loopback with SIPp peers', () => {
     expect(sbc.metrics.value('sbc_sip_dropped_total', { zone: 'public', reason: 'malformed' })).toBe(1);
   });
 
+  /** Sends one request from `from` to the SBC's `to` address and returns the final answer's status line. */
+  async function finalStatus(from: string, to: string, lines: (port: number) => string[]): Promise<string> {
+    const sock = createSocket('udp4');
+    await new Promise<void>((r) => sock.bind(0, from, () => r()));
+    const port = sock.address().port;
+    const replies: string[] = [];
+    sock.on('message', (m) => replies.push(m.toString('latin1')));
+    const text = `${lines(port).join('\r\n')}\r\nContent-Length: 0\r\n\r\n`;
+    await new Promise<void>((r) => sock.send(Buffer.from(text), 5060, to, () => r()));
+    for (let i = 0; i < 40 && !replies.some((r) => !r.startsWith('SIP/2.0 100')); i++) await new Promise((r) => setTimeout(r, 50));
+    sock.close();
+    return replies.find((r) => !r.startsWith('SIP/2.0 100'))?.split('\r\n')[0] ?? 'no answer';
+  }
+
+  const invite = (from: string, ruri: string, extra: string[] = [], version = 'SIP/2.0') => (port: number): string[] => [
+    `INVITE ${ruri} ${version}`,
+    `Via: SIP/2.0/UDP ${from}:${port};branch=z9hG4bK${port}x${extra.length}${version.length};rport`,
+    `From: <sip:100@${from}>;tag=c1`,
+    'To: <sip:4930123@127.0.77.11>',
+    `Call-ID: raw-${from}-${port}`,
+    'CSeq: 1 INVITE',
+    ...extra,
+  ];
+
   it('refuses core-side INVITEs: 403 from strangers, 404 (no outbound route yet) from core servers', async () => {
-    const statusFrom = async (address: string): Promise<string> => {
-      const sock = createSocket('udp4');
-      await new Promise<void>((r) => sock.bind(0, address, () => r()));
-      const port = sock.address().port;
-      const replies: string[] = [];
-      sock.on('message', (m) => replies.push(m.toString('latin1')));
-      const text = [
-        'INVITE sip:4930123@127.0.77.11 SIP/2.0',
-        `Via: SIP/2.0/UDP ${address}:${port};branch=z9hG4bKcore${port};rport`,
-        'Max-Forwards: 70',
-        `From: <sip:100@${address}>;tag=c1`,
-        'To: <sip:4930123@127.0.77.11>',
-        `Call-ID: core-${address}-${port}`,
-        'CSeq: 1 INVITE',
-        'Content-Length: 0',
-        '', '',
-      ].join('\r\n');
-      await new Promise<void>((r) => sock.send(Buffer.from(text), 5060, CORE, () => r()));
-      for (let i = 0; i < 40 && !replies.some((r) => !r.startsWith('SIP/2.0 100')); i++) await new Promise((r) => setTimeout(r, 50));
-      sock.close();
-      return replies.find((r) => !r.startsWith('SIP/2.0 100'))?.split('\r\n')[0] ?? 'no answer';
-    };
-    expect(await statusFrom('127.0.77.99')).toBe('SIP/2.0 403 Forbidden');
-    expect(await statusFrom(CORE_SERVER)).toBe('SIP/2.0 404 Not Found');
+    expect(await finalStatus('127.0.77.99', CORE, invite('127.0.77.99', 'sip:4930123@127.0.77.11', ['Max-Forwards: 70']))).toBe('SIP/2.0 403 Forbidden');
+    expect(await finalStatus(CORE_SERVER, CORE, invite(CORE_SERVER, 'sip:4930123@127.0.77.11', ['Max-Forwards: 70']))).toBe('SIP/2.0 404 Not Found');
+  });
+
+  it('answers 483, 420, 416, 505 and 481 as RFC 3261 8.2 and 16.6 require', async () => {
+    expect(await finalStatus(CALLER, PUBLIC, invite(CALLER, 'sip:1234@127.0.77.10', ['Max-Forwards: 0']))).toBe('SIP/2.0 483 Too Many Hops');
+    expect(await finalStatus(CALLER, PUBLIC, invite(CALLER, 'sip:1234@127.0.77.10', ['Require: nothing-supports-this']))).toBe('SIP/2.0 420 Bad Extension');
+    expect(await finalStatus(CALLER, PUBLIC, invite(CALLER, 'mailto:someone@example.com'))).toBe('SIP/2.0 416 Unsupported URI Scheme');
+    expect(await finalStatus(CALLER, PUBLIC, invite(CALLER, 'sip:1234@127.0.77.10', [], 'SIP/3.0'))).toBe('SIP/2.0 505 Version Not Supported');
+    expect(await finalStatus(CALLER, PUBLIC, (port) => [
+      'BYE sip:1234@127.0.77.10 SIP/2.0',
+      `Via: SIP/2.0/UDP ${CALLER}:${port};branch=z9hG4bKbye${port}`,
+      `From: <sip:100@${CALLER}>;tag=c1`,
+      'To: <sip:1234@127.0.77.10>;tag=nosuchdialog',
+      'Call-ID: no-such-call',
+      'CSeq: 2 BYE',
+    ])).toBe('SIP/2.0 481 Call/Transaction Does Not Exist');
   });
 });
