@@ -1,0 +1,42 @@
+Feature: Topology hiding
+  Nothing a public party can see carries a core private address or a core host name (REQUIREMENTS.md
+  GEN-03): not the SIP headers (Via, Record-Route, Route, Contact, From/To, Call-ID, Warning,
+  Server/User-Agent, Reason, ...), not the SDP (o=, c=), in provisional and error responses, in
+  in-dialog requests and in a BYE from the core. The core servers answer with their own addresses in
+  Contact, Server, Warning and SDP on purpose, as a real PBX does.
+
+  The public zone is captured for the whole run. Each scenario audits the messages of its own
+  exchanges; the last one audits everything the public side received during the run so far, from every
+  feature (this file sorts after most features, so that is nearly the whole run; the complete audit is
+  also written at the end of the run as capture/public-topology-audit.txt).
+
+  @GEN-03
+  Scenario: An answered call the caller hangs up shows nothing of the core
+    Given the core servers answer calls
+    When a public caller dials a new number over UDP and hangs up after 1 s
+    Then the public party's exchange went as scripted
+    And no message of this scenario's exchanges seen on the public side carries a core address or core host name
+
+  @GEN-03
+  Scenario: A call the core server hangs up shows nothing of the core, BYE included
+    Given the core servers answer calls and hang up after 1 s
+    When a public caller dials a new number over UDP and waits for the callee to hang up
+    Then the public party's exchange went as scripted
+    And no message of this scenario's exchanges seen on the public side carries a core address or core host name
+
+  @GEN-03
+  Scenario: A call the core server rejects shows nothing of the core in the provisional and error responses
+    Given the core servers reject calls with 486 Busy Here
+    When a public caller dials a new number over UDP and is rejected
+    Then the public party's exchange went as scripted
+    And no message of this scenario's exchanges seen on the public side carries a core address or core host name
+
+  @GEN-03
+  Scenario: The SBC's answer to OPTIONS shows nothing of the core
+    When a public host sends OPTIONS to the SBC's public address
+    Then the public party's exchange went as scripted
+    And no message of this scenario's exchanges seen on the public side carries a core address or core host name
+
+  @GEN-03
+  Scenario: Nothing the public side received during the whole run so far shows anything of the core
+    Then nothing the public side received during the whole run so far carries a core address or core host name

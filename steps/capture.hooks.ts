@@ -1,0 +1,110 @@
+/**
+ * The run's packet captures: the public zone and the core zone, each for the whole run
+ * (`<reportDir>/capture/public.pcap`, `core.pcap`), so GEN-02 and GEN-03 can look at everything every
+ * feature did. At the end of the run both are audited once more as a whole (evidence beside the pcaps).
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { After, AfterAll, BeforeAll } from '@cucumber/cucumber';
+import { startCapture, type Capture } from '../harness/capture/capture';
+import { readCapture } from '../harness/capture/pcap-read';
+import { auditPublicCapture, formatAudit, writeAuditReport, type AuditOptions } from '../harness/capture/topology-audit';
+import { auditCoreCapture, formatCoreFinding, type CoreZoneAudit } from '../harness/capture/zone-isolation';
+import { loadSutProfile } from '../harness/sut/profile';
+import { coreAddresses } from '../topology/addresses';
+import { readState, type TopologyState } from '../topology/state';
+import type { SbcWorld } from './world';
+
+export interface RunCaptures {
+  dir: string;
+  pub: Capture;
+  core: Capture;
+}
+
+let captures: RunCaptures | undefined;
+let startError: string | undefined;
+
+/** The run's captures; throws with the reason they could not start, so only the steps that need them fail. */
+export function runCaptures(): RunCaptures {
+  if (captures) return captures;
+  throw new Error(`the run's packet captures are not running: ${startError ?? 'BeforeAll did not start them'}`);
+}
+
+/** What the topology-hiding audit looks for, from the topology and the SUT profile. */
+export function auditScope(state: TopologyState, coreHostNames: string[], sbcPublic: string): AuditOptions {
+  return { coreAddresses: coreAddresses(state.addresses), coreHostNames, coreNets: [state.addresses.coreNet], sbcAddresses: [sbcPublic] };
+}
+
+/** The core zone's checks (GEN-02): sources other than the core servers must be the SBC's core address. */
+export function coreScope(state: TopologyState, sbcCore: string): { coreServers: string[]; sbcCore: string; publicNets: string[] } {
+  const a = state.addresses;
+  return { coreServers: [...a.coreServers, a.enumDns, a.postgres], sbcCore, publicNets: [a.publicNet] };
+}
+
+export function writeCoreAudit(dir: string, audit: CoreZoneAudit, name = 'core-zone-audit'): string {
+  const text = [
+    `core-zone audit: ${audit.checked} packets checked (${audit.fromSbc} from the SBC's core address), ${audit.ignored} loopback or IPv6 link-local packets ignored; ${audit.findings.length} findings`,
+    ...audit.findings.map((f) => `  ${formatCoreFinding(f)}`),
+  ].join('\n');
+  writeFileSync(join(dir, `${name}.json`), JSON.stringify(audit, null, 2));
+  writeFileSync(join(dir, `${name}.txt`), `${text}\n`);
+  return text;
+}
+
+BeforeAll({ timeout: 30_000 }, async function () {
+  const state = readState();
+  const dir = join(state.reportDir, 'capture');
+  let pub: Capture | undefined;
+  try {
+    pub = await startCapture({ netns: state.namespaces.pub, file: join(dir, 'public.pcap') });
+    const core = await startCapture({ netns: state.namespaces.core, file: join(dir, 'core.pcap') });
+    captures = { dir, pub, core };
+  } catch (err) {
+    await pub?.stop();
+    startError = err instanceof Error ? err.message : String(err);
+  }
+});
+
+/** Undo actions a scenario registered (a route it added, a core behaviour it switched), even when it failed. */
+const cleanups = new WeakMap<SbcWorld, (() => Promise<void>)[]>();
+
+export function onScenarioEnd(world: SbcWorld, fn: () => Promise<void>): void {
+  const list = cleanups.get(world) ?? [];
+  list.push(fn);
+  cleanups.set(world, list);
+}
+
+After({ timeout: 30_000 }, async function (this: SbcWorld) {
+  const list = cleanups.get(this) ?? [];
+  cleanups.delete(this);
+  const problems: string[] = [];
+  for (const fn of list.reverse()) {
+    try {
+      await fn();
+    } catch (err) {
+      problems.push(err instanceof Error ? err.message : String(err));
+    }
+  }
+  if (problems.length) throw new Error(`scenario clean-up failed: ${problems.join('; ')}`);
+});
+
+AfterAll({ timeout: 120_000 }, async function () {
+  if (!captures) return;
+  const { dir, pub, core } = captures;
+  captures = undefined;
+  const [pubSummary, coreSummary] = await Promise.all([pub.stop(), core.stop()]);
+  const log = [pubSummary, coreSummary].map((s) => `${s.file}: dumpcap exit ${s.exit}, dropped ${s.dropped ?? '?'}\n${s.log}`).join('\n\n');
+  writeFileSync(join(dir, 'dumpcap.log'), `${log}\n`);
+  // The whole run's audits, for the certificate's evidence; the features decide pass or fail.
+  try {
+    const state = readState();
+    const profile = loadSutProfile(state.profileFile);
+    const pubContents = await readCapture(pub.file);
+    const audit = auditPublicCapture(pubContents.sip, { ...auditScope(state, profile.coreHostNames, profile.sbc.public.address), flows: pubContents.flows, payloads: pubContents.payloads });
+    writeAuditReport(dir, audit, 'public-topology-audit');
+    writeCoreAudit(dir, auditCoreCapture((await readCapture(core.file)).flows, coreScope(state, profile.sbc.core.address)));
+    if (audit.leaks.length) process.stderr.write(`${formatAudit(audit, 10)}\n`);
+  } catch (err) {
+    writeFileSync(join(dir, 'audit-error.txt'), `${err instanceof Error ? err.stack : String(err)}\n`);
+  }
+});
