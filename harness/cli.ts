@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { CAPACITY_USAGE, parseCapacityArgs } from './capacity/capacity-options';
+import { runCapacityInTopology } from './capacity/capacity-run';
 import { buildCertificate, writeCertificate } from './report/certificate';
 import { readCucumberMessages, type ScenarioResult } from './report/cucumber-results';
 import { SutProfileError } from './sut/profile';
@@ -18,7 +20,7 @@ commands:
           [--tags EXPR]     only the scenarios matching a cucumber tag expression, e.g. "@GEN-04"
   topology up [--sut FILE]  bring the topology up and keep it until Ctrl-C (for exploring by hand)
   topology clean            remove namespaces and processes left by an interrupted run
-`;
+${CAPACITY_USAGE}`;
 
 interface Counts {
   passed: number;
@@ -152,6 +154,25 @@ async function main(argv: string[]): Promise<number> {
       const acc = await features({ profileFile, reportDir: dir, runId, tags: argValue(args, '--tags') });
       log(`${acc.passed} passed, ${acc.failed} failed`);
       return acc.failed === 0 ? 0 : 1;
+    }
+    case 'capacity': {
+      let request;
+      try {
+        request = parseCapacityArgs(args);
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+      await ensureTools();
+      const { runId, dir } = newRunDir();
+      topology = await bringUp({ profileFile, reportDir: dir, log });
+      try {
+        const { result } = await runCapacityInTopology({ state: topology.state, repoRoot: REPO_ROOT, runId, request, log });
+        return result.rate.maximum ? 0 : 1;
+      } finally {
+        const problems = await topology.down();
+        for (const p of problems) log(`cleanup: ${p}`);
+        topology = undefined;
+      }
     }
     case 'topology': {
       if (args[0] === 'clean') {

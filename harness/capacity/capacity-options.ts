@@ -1,0 +1,103 @@
+import type { CapacityOptions } from './controller';
+import { DEFAULT_SERVICE_LEVEL, parseServiceLevel, type ServiceLevel } from './service-level';
+
+/**
+ * The capacity plan for a time budget. Step lengths scale with the budget so a short run still gets
+ * enough steps to ramp and bisect (a 3-minute run uses 6-second rate steps, a 5-minute one 10 s), and
+ * the concurrency hold scales with what is left for that phase (clamped to 10-30 s).
+ */
+export interface CapacityRequest {
+  budgetS?: number;
+  maxCps?: number;
+  startCps?: number;
+  stepS?: number;
+  holdMs?: number;
+  concurrency?: boolean;
+  maxCalls?: number;
+  concurrencyHoldS?: number;
+  serviceLevel?: ServiceLevel;
+}
+
+export const DEFAULT_BUDGET_S = 300;
+const RATE_SHARE = 0.55;
+
+const clamp = (x: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, x));
+
+export function capacityOptions(req: CapacityRequest = {}): CapacityOptions {
+  const budgetS = req.budgetS ?? DEFAULT_BUDGET_S;
+  const maxCps = req.maxCps ?? 1000;
+  const concurrency = req.concurrency ?? true;
+  const problems: string[] = [];
+  if (!(budgetS >= 20)) problems.push(`the budget must be at least 20 s (got ${budgetS})`);
+  if (!(maxCps >= 1)) problems.push(`--max-cps must be at least 1 (got ${maxCps})`);
+  if (req.stepS !== undefined && !(req.stepS >= 1)) problems.push(`the step length must be at least 1 s (got ${req.stepS})`);
+  if (req.holdMs !== undefined && !(req.holdMs >= 0)) problems.push(`the hold must not be negative (got ${req.holdMs})`);
+  if (problems.length) throw new Error(`capacity: ${problems.join('; ')}`);
+  const share = concurrency ? RATE_SHARE : 1;
+  return {
+    budgetS,
+    serviceLevel: req.serviceLevel ?? { ...DEFAULT_SERVICE_LEVEL },
+    rate: {
+      startCps: Math.min(req.startCps ?? 20, maxCps),
+      maxCps,
+      growth: 1.6,
+      bisectSteps: 2,
+      resolutionCps: 2,
+      stepS: req.stepS ?? clamp(Math.round(budgetS / 30), 5, 10),
+      holdMs: req.holdMs ?? 1500,
+      budgetShare: share,
+    },
+    concurrency: {
+      enabled: concurrency,
+      startCalls: 0,
+      maxCalls: req.maxCalls ?? 5000,
+      growth: 2,
+      bisectSteps: 1,
+      holdS: req.concurrencyHoldS ?? clamp(Math.floor((budgetS * (1 - share)) / 5), 10, 30),
+    },
+    cooldownS: 2,
+    maxSteps: 30,
+  };
+}
+
+export class CapacityArgsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CapacityArgsError';
+  }
+}
+
+export const CAPACITY_USAGE = `  capacity [--sut FILE]     bring the topology up, find the highest call rate and the most simultaneous calls
+           [--budget-s N]   the SUT holds within the service level; results and plots in reports/<run>/capacity/
+           [--max-cps N]    (budget default ${DEFAULT_BUDGET_S} s; also --start-cps N, --step-s N, --hold-ms N,
+                            --max-calls N, --no-concurrency, --slo failed=0.1%,p95=500ms,retrans=1%)
+`;
+
+/** The capacity options of the command line; unknown values are an error, unknown flags are the CLI's business. */
+export function parseCapacityArgs(args: string[]): CapacityRequest {
+  const value = (name: string): string | undefined => {
+    const i = args.indexOf(name);
+    if (i < 0) return undefined;
+    const v = args[i + 1];
+    if (v === undefined || v.startsWith('--')) throw new CapacityArgsError(`${name} needs a value`);
+    return v;
+  };
+  const number = (name: string): number | undefined => {
+    const v = value(name);
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new CapacityArgsError(`${name} needs a positive number, not ${JSON.stringify(v)}`);
+    return n;
+  };
+  const slo = value('--slo');
+  return {
+    budgetS: number('--budget-s'),
+    maxCps: number('--max-cps'),
+    startCps: number('--start-cps'),
+    stepS: number('--step-s'),
+    holdMs: number('--hold-ms'),
+    maxCalls: number('--max-calls'),
+    concurrency: !args.includes('--no-concurrency'),
+    serviceLevel: slo === undefined ? undefined : parseServiceLevel(slo),
+  };
+}

@@ -1,0 +1,217 @@
+import { evaluateStep, retransmissionRatio, failedRatio, type ServiceLevel, type StepMeasurement, type Verdict } from './service-level';
+import { roundCalls, roundRate, searchMaximum, type Budget, type SearchPhase, type SearchResult } from './search';
+import type { CallerPlan, CallerRun } from './load-generator';
+
+/**
+ * The ramp controller: first the call-rate search (short calls at rising rates), then the concurrency
+ * search (long calls, rising numbers held at once), both inside one time budget. It knows the load only
+ * through a `CallerDriver`, so tests drive it with a simulated SBC.
+ */
+export interface CallerDriver {
+  runCaller(plan: CallerPlan): Promise<CallerRun>;
+  /** False when an answering server behind the SBC died: every later step would be meaningless. */
+  coreAlive(): boolean;
+}
+
+export interface CapacityOptions {
+  /** Wall-clock budget for all steps, seconds (topology start and teardown not included). */
+  budgetS: number;
+  serviceLevel: ServiceLevel;
+  rate: {
+    startCps: number;
+    maxCps: number;
+    growth: number;
+    bisectSteps: number;
+    /** Stop bisecting when pass and fail are this many cps apart. */
+    resolutionCps: number;
+    /** Seconds of call creation per step. */
+    stepS: number;
+    /** How long each call is held before the BYE, ms. */
+    holdMs: number;
+    /** Share of the budget the rate search may use; the concurrency search gets the rest. */
+    budgetShare: number;
+  };
+  concurrency: {
+    enabled: boolean;
+    /** Simultaneous calls of the first step; 0 = derived from the rate found. */
+    startCalls: number;
+    maxCalls: number;
+    growth: number;
+    bisectSteps: number;
+    /** How long each call is held at least, seconds. */
+    holdS: number;
+  };
+  /** Pause after each step so the SBC drains what is left of it before the next. */
+  cooldownS: number;
+  maxSteps: number;
+}
+
+export interface StepRecord {
+  kind: 'rate' | 'concurrency';
+  /** 1-based order of the step within the whole run. */
+  index: number;
+  phase: SearchPhase;
+  /** The value searched: calls per second, or simultaneous calls. */
+  target: number;
+  load: { rateCps: number; calls: number; maxConcurrent: number; holdS: number };
+  measurement: StepMeasurement;
+  verdict: Verdict;
+  violations: string[];
+  startedAt: string;
+  callerExit: number | string;
+  evidenceDir: string;
+  errors: string[];
+}
+
+export interface CapacityOutcome {
+  rate: SearchResult<StepRecord>;
+  concurrency?: SearchResult<StepRecord>;
+  /** Why the concurrency search did not run, when it did not. */
+  concurrencySkipped?: string;
+  /** The rate the concurrency steps ramped up at at most. */
+  concurrencyRampCps?: number;
+}
+
+/** Per-step overhead: SIPp start and stop, the last BYE transactions, reading the traces. */
+const STEP_OVERHEAD_S = 3;
+
+export function ratePlan(o: CapacityOptions, cps: number): CallerPlan & { estimateS: number } {
+  const calls = Math.max(1, Math.round(cps * o.rate.stepS));
+  const holdS = o.rate.holdMs / 1000;
+  return {
+    name: '',
+    rateCps: cps,
+    calls,
+    // Room for calls that are slow to set up, so a slow SBC shows as slow, not as a capped caller.
+    maxConcurrent: Math.max(10, Math.ceil(cps * (holdS + 2) * 2)),
+    holdMs: o.rate.holdMs,
+    estimateS: o.rate.stepS + holdS + STEP_OVERHEAD_S + o.cooldownS,
+  };
+}
+
+/**
+ * A concurrency step starts `calls` calls at up to `rampCapCps` and holds each long enough that all of
+ * them are up at the same time for at least half the hold.
+ */
+export function concurrencyPlan(o: CapacityOptions, calls: number, rampCapCps: number): CallerPlan & { estimateS: number } {
+  const minHoldS = o.concurrency.holdS;
+  const rateCps = Math.min(rampCapCps, Math.max(1, roundRate(calls / (minHoldS / 2))));
+  const rampS = calls / rateCps;
+  const holdS = Math.max(minHoldS, Math.ceil(2 * rampS));
+  return {
+    name: '',
+    rateCps,
+    calls,
+    maxConcurrent: calls,
+    holdMs: holdS * 1000,
+    estimateS: rampS + holdS + STEP_OVERHEAD_S + o.cooldownS,
+  };
+}
+
+function progressLine(r: StepRecord): string {
+  const m = r.measurement;
+  const what = r.kind === 'rate' ? `${r.target} cps` : `${r.target} calls @ ${r.load.rateCps} cps, hold ${r.load.holdS} s`;
+  const p95 = m.setupMs.p95 === undefined ? '-' : `${m.setupMs.p95} ms`;
+  const verdict = r.verdict === 'pass' ? 'PASS' : `FAIL (${r.violations.join('; ')})`;
+  return [
+    `${r.kind === 'rate' ? 'rate' : 'conc'} #${r.index} ${r.phase.padEnd(10)} ${what}`,
+    `offered ${m.offeredCps} cps, ok ${m.successfulCps} cps`,
+    `calls ${m.callsCreated}, failed ${m.callsFailed + m.callsUnfinished} (${(failedRatio(m) * 100).toFixed(2)} %)`,
+    `p95 setup ${p95}`,
+    `retrans ${(retransmissionRatio(m) * 100).toFixed(2)} %`,
+    `peak ${m.peakConcurrent}`,
+    verdict,
+  ].join(' | ');
+}
+
+export async function runCapacity(
+  driver: CallerDriver,
+  o: CapacityOptions,
+  log: (line: string) => void,
+  /** Called with every finished step, so evidence survives a run that dies half-way. */
+  onStep: (r: StepRecord) => void = () => undefined,
+  clock: { now: () => number; sleep: (ms: number) => Promise<void> } = { now: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
+): Promise<CapacityOutcome> {
+  const t0 = clock.now();
+  const deadline = t0 + o.budgetS * 1000;
+  const share = o.concurrency.enabled ? o.rate.budgetShare : 1;
+  let index = 0;
+
+  const step = async (kind: StepRecord['kind'], target: number, phase: SearchPhase, plan: CallerPlan, extra: (m: StepMeasurement) => { ok: boolean; violation: string }[]): Promise<StepRecord> => {
+    if (!driver.coreAlive()) throw new Error('a core server (SIPp UAS) has died; the capacity run cannot continue (see the core evidence folder)');
+    index++;
+    const name = kind === 'rate' ? `rate-${String(index).padStart(2, '0')}-${target}cps` : `conc-${String(index).padStart(2, '0')}-${target}calls`;
+    const startedAt = new Date(clock.now()).toISOString();
+    const run = await driver.runCaller({ ...plan, name });
+    const v = evaluateStep(run.measurement, o.serviceLevel, extra(run.measurement));
+    const record: StepRecord = {
+      kind,
+      index,
+      phase,
+      target,
+      load: { rateCps: plan.rateCps, calls: plan.calls, maxConcurrent: plan.maxConcurrent, holdS: plan.holdMs / 1000 },
+      measurement: run.measurement,
+      verdict: v.verdict,
+      violations: v.violations,
+      startedAt,
+      callerExit: run.exitCode,
+      evidenceDir: run.evidenceDir,
+      errors: run.errors,
+    };
+    log(progressLine(record));
+    onStep(record);
+    if (o.cooldownS > 0) await clock.sleep(o.cooldownS * 1000);
+    return record;
+  };
+
+  log(`== call rate search: from ${o.rate.startCps} cps (x${o.rate.growth}) up to ${o.rate.maxCps} cps, ${o.rate.stepS} s per step, calls held ${o.rate.holdMs} ms`);
+  const rateBudget: Budget = { deadline: t0 + o.budgetS * 1000 * share, now: clock.now };
+  const rate = await searchMaximum<StepRecord>(
+    {
+      start: o.rate.startCps,
+      growth: o.rate.growth,
+      max: o.rate.maxCps,
+      min: 1,
+      bisectSteps: o.rate.bisectSteps,
+      resolution: o.rate.resolutionCps,
+      maxSteps: o.maxSteps,
+      round: roundRate,
+      estimateS: (cps) => ratePlan(o, cps).estimateS,
+    },
+    rateBudget,
+    (cps, phase) => step('rate', cps, phase, ratePlan(o, cps), () => []),
+  );
+  if (!o.concurrency.enabled) return { rate, concurrencySkipped: 'disabled' };
+  if (!rate.best) return { rate, concurrencySkipped: 'no call rate met the service level' };
+  const stepsLeft = o.maxSteps - rate.steps.length;
+  if (stepsLeft < 1) return { rate, concurrencySkipped: `the step limit (${o.maxSteps}) was used up by the rate search` };
+
+  // Half the best rate: the ramp itself must stay well inside the service level.
+  const rampCap = Math.max(1, roundRate(rate.best.step.measurement.offeredCps / 2));
+  const startCalls = o.concurrency.startCalls > 0 ? o.concurrency.startCalls : roundCalls(Math.max(10, rampCap * o.concurrency.holdS * 0.25));
+  const maxCalls = Math.max(o.concurrency.maxCalls, startCalls);
+  log(`== concurrency search: from ${startCalls} calls (x${o.concurrency.growth}) up to ${maxCalls}, ramp at <= ${rampCap} cps, calls held >= ${o.concurrency.holdS} s`);
+  const concurrency = await searchMaximum<StepRecord>(
+    {
+      start: startCalls,
+      growth: o.concurrency.growth,
+      max: maxCalls,
+      min: 1,
+      bisectSteps: o.concurrency.bisectSteps,
+      resolution: Math.max(1, startCalls / 10),
+      maxSteps: stepsLeft,
+      round: roundCalls,
+      estimateS: (calls) => concurrencyPlan(o, calls, rampCap).estimateS,
+    },
+    { deadline, now: clock.now },
+    (calls, phase) =>
+      step('concurrency', calls, phase, concurrencyPlan(o, calls, rampCap), (m) => [
+        {
+          ok: m.peakConcurrent >= Math.floor(calls * 0.98),
+          violation: `held only ${m.peakConcurrent} of ${calls} calls at once`,
+        },
+        { ok: m.callsCreated >= calls, violation: `created only ${m.callsCreated} of ${calls} calls` },
+      ]),
+  );
+  return { rate, concurrency, concurrencyRampCps: rampCap };
+}

@@ -1,0 +1,171 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, totalmem } from 'node:os';
+import { join, relative } from 'node:path';
+import type { CapacityOptions, CapacityOutcome, StepRecord } from './controller';
+import { concurrencyChart, rateChart, setupChart } from './plots';
+import type { SearchResult, StopReason } from './search';
+import { describeServiceLevel, type ServiceLevel } from './service-level';
+
+/** capacity.json: everything a reader needs to trust (or doubt) the maxima without re-running. */
+export interface MachineInfo {
+  cores: number;
+  cpuModel: string;
+  memoryMiB: number;
+  kernel: string;
+  node: string;
+  sipp: string;
+  /** 1-minute load average before the first step: a busy machine lowers every number. */
+  loadAverageAtStart: number;
+}
+
+export interface Maximum {
+  /** The searched value of the best passing step (cps or calls). */
+  value: number;
+  step: number;
+  offeredCps: number;
+  successfulCps: number;
+  peakConcurrent: number;
+  setupP95Ms?: number;
+}
+
+export interface PhaseResult {
+  steps: StepRecord[];
+  maximum?: Maximum;
+  /** The lowest value that failed above the maximum, when one was seen. */
+  firstFailure?: { value: number; step: number; violations: string[] };
+  stoppedBy: StopReason | 'skipped';
+  /** One sentence saying what the maximum means, e.g. "a lower bound: the budget ended first". */
+  meaning: string;
+}
+
+export interface CapacityResult {
+  runId: string;
+  sut: { name: string; profileFile: string };
+  startedAt: string;
+  finishedAt: string;
+  machine: MachineInfo;
+  serviceLevel: ServiceLevel;
+  serviceLevelText: string;
+  options: CapacityOptions;
+  rate: PhaseResult;
+  concurrency: PhaseResult & { skipped?: string; rampCps?: number };
+  plots: string[];
+}
+
+export function machineInfo(sippVersion: string): MachineInfo {
+  const cpu = cpus();
+  return {
+    cores: cpu.length,
+    cpuModel: cpu[0]?.model.trim() ?? 'unknown',
+    memoryMiB: Math.round(totalmem() / 1024 / 1024),
+    kernel: release(),
+    node: process.version,
+    sipp: sippVersion,
+    loadAverageAtStart: Math.round((loadavg()[0] ?? 0) * 100) / 100,
+  };
+}
+
+function meaningOf(stoppedBy: StopReason | 'skipped', unit: string, max?: number, fail?: number): string {
+  if (max === undefined) {
+    return stoppedBy === 'skipped' ? 'not measured' : `no step met the service level (stopped: ${stoppedBy})`;
+  }
+  switch (stoppedBy) {
+    case 'limit-found':
+      return fail === undefined ? `${max} ${unit} met the service level` : `the limit lies between ${max} (met) and ${fail} ${unit} (violated)`;
+    case 'max-reached':
+      return `${max} ${unit} met the service level: the configured maximum, the SUT may hold more`;
+    case 'budget':
+      return `${max} ${unit} is a lower bound: the time budget ended before ${fail === undefined ? 'a violation was seen' : 'the bisection narrowed'}`;
+    case 'step-limit':
+      return `${max} ${unit} is a lower bound: the step limit was reached`;
+    default:
+      return `${max} ${unit}`;
+  }
+}
+
+function phaseResult(r: SearchResult<StepRecord> | undefined, unit: string): PhaseResult {
+  if (!r) return { steps: [], stoppedBy: 'skipped', meaning: meaningOf('skipped', unit) };
+  const best = r.best;
+  const maximum: Maximum | undefined = best && {
+    value: best.value,
+    step: best.step.index,
+    offeredCps: best.step.measurement.offeredCps,
+    successfulCps: best.step.measurement.successfulCps,
+    peakConcurrent: best.step.measurement.peakConcurrent,
+    setupP95Ms: best.step.measurement.setupMs.p95,
+  };
+  const firstFailure = r.firstFail && { value: r.firstFail.value, step: r.firstFail.step.index, violations: r.firstFail.step.violations };
+  return { steps: r.steps, maximum, firstFailure, stoppedBy: r.stoppedBy, meaning: meaningOf(r.stoppedBy, unit, best?.value, r.firstFail?.value) };
+}
+
+export function buildCapacityResult(o: {
+  runId: string;
+  sut: { name: string; profileFile: string };
+  startedAt: Date;
+  finishedAt: Date;
+  machine: MachineInfo;
+  options: CapacityOptions;
+  outcome: CapacityOutcome;
+}): CapacityResult {
+  return {
+    runId: o.runId,
+    sut: o.sut,
+    startedAt: o.startedAt.toISOString(),
+    finishedAt: o.finishedAt.toISOString(),
+    machine: o.machine,
+    serviceLevel: o.options.serviceLevel,
+    serviceLevelText: describeServiceLevel(o.options.serviceLevel),
+    options: o.options,
+    rate: phaseResult(o.outcome.rate, 'cps'),
+    concurrency: { ...phaseResult(o.outcome.concurrency, 'calls'), skipped: o.outcome.concurrencySkipped, rampCps: o.outcome.concurrencyRampCps },
+    plots: [],
+  };
+}
+
+/** Writes capacity.json and the SVG plots into `dir`; returns the file paths. */
+export function writeCapacityResults(dir: string, result: CapacityResult): { json: string; plots: string[] } {
+  mkdirSync(dir, { recursive: true });
+  const plots: [string, string][] = [
+    ['rate-offered-vs-successful.svg', rateChart(result.rate.steps, result.sut.name, result.rate.maximum?.successfulCps)],
+    ['rate-setup-p95.svg', setupChart(result.rate.steps, result.sut.name, result.serviceLevel)],
+  ];
+  if (result.concurrency.steps.length) {
+    plots.push(['concurrency.svg', concurrencyChart(result.concurrency.steps, result.sut.name, result.concurrency.maximum?.peakConcurrent)]);
+  }
+  for (const [name, svg] of plots) writeFileSync(join(dir, name), svg);
+  const stored: CapacityResult = {
+    ...result,
+    plots: plots.map(([n]) => n),
+    // Evidence folders relative to capacity.json, so the report folder can be moved.
+    rate: { ...result.rate, steps: result.rate.steps.map((s) => ({ ...s, evidenceDir: relative(dir, s.evidenceDir) })) },
+    concurrency: { ...result.concurrency, steps: result.concurrency.steps.map((s) => ({ ...s, evidenceDir: relative(dir, s.evidenceDir) })) },
+  };
+  const json = join(dir, 'capacity.json');
+  writeFileSync(json, `${JSON.stringify(stored, null, 2)}\n`);
+  return { json, plots: plots.map(([n]) => join(dir, n)) };
+}
+
+export function summaryLines(r: CapacityResult): string[] {
+  const lines = [
+    `== capacity of ${r.sut.name} (${r.machine.cores} cores, ${r.machine.memoryMiB} MiB, shared by the SUT, SIPp and rtpengine)`,
+    `service level: ${r.serviceLevelText}`,
+  ];
+  const rm = r.rate.maximum;
+  lines.push(
+    rm
+      ? `highest call rate within the service level: ${rm.value} cps (offered ${rm.offeredCps}, successful ${rm.successfulCps} cps, setup p95 ${rm.setupP95Ms ?? 'n/a'} ms, step ${rm.step}); ${r.rate.meaning}`
+      : `highest call rate within the service level: none; ${r.rate.meaning}`,
+  );
+  if (r.rate.firstFailure) lines.push(`  first violation at ${r.rate.firstFailure.value} cps (step ${r.rate.firstFailure.step}): ${r.rate.firstFailure.violations.join('; ')}`);
+  const cm = r.concurrency.maximum;
+  if (r.concurrency.skipped) lines.push(`most simultaneous calls: not measured (${r.concurrency.skipped})`);
+  else {
+    lines.push(
+      cm
+        ? `most simultaneous calls within the service level: ${cm.peakConcurrent} (target ${cm.value}, ramped at ${r.concurrency.rampCps ?? '?'} cps, step ${cm.step}); ${r.concurrency.meaning}`
+        : `most simultaneous calls within the service level: none; ${r.concurrency.meaning}`,
+    );
+    if (r.concurrency.firstFailure) lines.push(`  first violation at ${r.concurrency.firstFailure.value} calls (step ${r.concurrency.firstFailure.step}): ${r.concurrency.firstFailure.violations.join('; ')}`);
+  }
+  return lines;
+}

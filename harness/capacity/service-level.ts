@@ -1,0 +1,125 @@
+/**
+ * The service level a capacity step must hold, and the verdict on one step's measurements. Pure: the
+ * ramp controller and the unit tests feed it numbers, nothing here touches SIPp or the clock.
+ */
+export interface ServiceLevel {
+  /** Highest share of failed calls among the calls a step created (0.001 = 0.1 %). */
+  maxFailedRatio: number;
+  /** Highest 95th percentile of call setup time, INVITE sent to 200 OK received, in ms. */
+  maxSetupP95Ms: number;
+  /** Highest share of retransmitted messages among all messages the caller sent and received. */
+  maxRetransmissionRatio: number;
+  /**
+   * Lowest share of the target rate the caller must actually offer. Below it the generator (or the
+   * machine) could not produce the load, so the step says nothing about that rate.
+   */
+  minOfferedRatio: number;
+}
+
+export const DEFAULT_SERVICE_LEVEL: Readonly<ServiceLevel> = Object.freeze({
+  maxFailedRatio: 0.001,
+  maxSetupP95Ms: 500,
+  maxRetransmissionRatio: 0.01,
+  minOfferedRatio: 0.9,
+});
+
+/** What one step measured, from the caller's point of view (the only view every SBC offers). */
+export interface StepMeasurement {
+  /** Calls per second the controller asked for. */
+  targetCps: number;
+  /** Calls per second the caller really started while it was starting calls. */
+  offeredCps: number;
+  /** Calls per second that completed successfully, over the same window. */
+  successfulCps: number;
+  callsCreated: number;
+  callsSucceeded: number;
+  callsFailed: number;
+  /** Calls that had not ended when the caller was stopped (counted as failed by the verdict). */
+  callsUnfinished: number;
+  /** SIPp's failure reasons with their counts, e.g. { FailedUnexpectedMessage: 3 }. */
+  failures: Record<string, number>;
+  /** Setup time percentiles in ms; undefined when no call got as far as a 200 OK. */
+  setupMs: { p50?: number; p95?: number; p99?: number; max?: number; mean?: number; samples: number };
+  messages: number;
+  retransmissions: number;
+  /** Highest number of simultaneous calls the caller held during the step. */
+  peakConcurrent: number;
+  durationS: number;
+}
+
+export type Verdict = 'pass' | 'fail';
+
+export interface StepVerdict {
+  verdict: Verdict;
+  /** Why a step failed, one short sentence per violated limit; empty when it passed. */
+  violations: string[];
+}
+
+export interface ExtraCheck {
+  ok: boolean;
+  violation: string;
+}
+
+const pct = (x: number): string => `${(x * 100).toFixed(x < 0.01 ? 2 : 1)} %`;
+
+export function failedRatio(m: StepMeasurement): number {
+  if (m.callsCreated === 0) return 1;
+  return (m.callsFailed + m.callsUnfinished) / m.callsCreated;
+}
+
+export function retransmissionRatio(m: StepMeasurement): number {
+  return m.messages === 0 ? 0 : m.retransmissions / m.messages;
+}
+
+/**
+ * Judges a step against the service level. `extra` adds checks that only some step kinds have (the
+ * concurrency step requires the target number of calls to be held at once).
+ */
+export function evaluateStep(m: StepMeasurement, sl: ServiceLevel, extra: ExtraCheck[] = []): StepVerdict {
+  const violations: string[] = [];
+  if (m.callsCreated === 0) violations.push('no call was created');
+  const failed = failedRatio(m);
+  if (m.callsCreated > 0 && failed > sl.maxFailedRatio) {
+    const unfinished = m.callsUnfinished ? `, ${m.callsUnfinished} unfinished` : '';
+    violations.push(`failed calls ${pct(failed)} > ${pct(sl.maxFailedRatio)} (${m.callsFailed} failed${unfinished} of ${m.callsCreated})`);
+  }
+  if (m.callsSucceeded > 0 && m.setupMs.p95 === undefined) violations.push('no setup time was measured');
+  if (m.setupMs.p95 !== undefined && m.setupMs.p95 > sl.maxSetupP95Ms) {
+    violations.push(`setup time p95 ${m.setupMs.p95} ms > ${sl.maxSetupP95Ms} ms`);
+  }
+  const retrans = retransmissionRatio(m);
+  if (retrans > sl.maxRetransmissionRatio) {
+    violations.push(`retransmissions ${pct(retrans)} of messages > ${pct(sl.maxRetransmissionRatio)} (${m.retransmissions} of ${m.messages})`);
+  }
+  if (m.targetCps > 0 && m.offeredCps < m.targetCps * sl.minOfferedRatio) {
+    violations.push(`caller offered only ${m.offeredCps.toFixed(1)} of ${m.targetCps} cps`);
+  }
+  for (const e of extra) if (!e.ok) violations.push(e.violation);
+  return { verdict: violations.length === 0 ? 'pass' : 'fail', violations };
+}
+
+/** Parses `key=value,...` overrides of the service level (CLI `--slo failed=0.5%,p95=300`). */
+export function parseServiceLevel(text: string, base: ServiceLevel = DEFAULT_SERVICE_LEVEL): ServiceLevel {
+  const out = { ...base };
+  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^(failed|p95|retrans|offered)=([0-9.]+)(%|ms)?$/.exec(part);
+    if (!m) throw new Error(`service level: cannot read "${part}" (expected failed=0.1%, p95=500ms, retrans=1%, offered=90%)`);
+    const [, key, num, unit] = m;
+    const v = Number(num);
+    if (!Number.isFinite(v)) throw new Error(`service level: "${part}" is not a number`);
+    const ratio = unit === '%' ? v / 100 : v;
+    if (key === 'p95') {
+      if (unit === '%') throw new Error(`service level: p95 is a time in ms, not "${part}"`);
+      out.maxSetupP95Ms = v;
+    } else if (unit === 'ms') {
+      throw new Error(`service level: ${key} is a ratio, not "${part}"`);
+    } else if (key === 'failed') out.maxFailedRatio = ratio;
+    else if (key === 'retrans') out.maxRetransmissionRatio = ratio;
+    else out.minOfferedRatio = ratio;
+  }
+  return out;
+}
+
+export function describeServiceLevel(sl: ServiceLevel): string {
+  return `failed calls <= ${pct(sl.maxFailedRatio)}, setup p95 <= ${sl.maxSetupP95Ms} ms, retransmissions <= ${pct(sl.maxRetransmissionRatio)} of messages, offered >= ${pct(sl.minOfferedRatio)} of target`;
+}

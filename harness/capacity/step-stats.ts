@@ -1,0 +1,151 @@
+import type { StepMeasurement } from './service-level';
+
+/**
+ * Turns what a SIPp caller leaves behind after one capacity step into a StepMeasurement:
+ * - the periodic statistics (`-trace_stat -fd 1`): one ';'-separated row per period, (P) columns for
+ *   the period and (C) cumulative ones; time stamps are "date<TAB>time<TAB>epoch";
+ * - the response times (`-trace_rtt -rtt_freq 1`): "Date_ms;response_time_ms;rtd_no", one row per call;
+ * - the message counts (`-trace_counts`): per scenario message, cumulative `_Sent`, `_Recv`, `_Retrans`.
+ */
+export type StatRow = Record<string, string>;
+
+export class StepStatsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StepStatsError';
+  }
+}
+
+function rowsOf(text: string, what: string): { header: string[]; rows: string[][] } {
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+  if (lines.length < 2) throw new StepStatsError(`${what} has ${lines.length} line(s); a header and at least one row are needed`);
+  return { header: lines[0]!.split(';'), rows: lines.slice(1).map((l) => l.split(';')) };
+}
+
+/** Every row of a periodic statistics file, keyed by column name ((P) and (C) suffixes kept). */
+export function parseStatRows(text: string): StatRow[] {
+  const { header, rows } = rowsOf(text, 'SIPp statistics file');
+  return rows.map((cells) => Object.fromEntries(header.map((name, i) => [name, cells[i] ?? ''])));
+}
+
+/** SIPp's "HH:MM:SS:uuuuuu" durations, in ms. SIPp prints garbage hours for an undefined deviation; those are NaN. */
+export function parseSippDuration(text: string): number {
+  const m = /^(\d+):(\d{2}):(\d{2})(?::(\d{6}))?$/.exec(text.trim());
+  if (!m) return Number.NaN;
+  const hours = Number(m[1]);
+  if (hours > 24 * 365) return Number.NaN;
+  return ((hours * 60 + Number(m[2])) * 60 + Number(m[3])) * 1000 + Number(m[4] ?? 0) / 1000;
+}
+
+/** The epoch seconds of a SIPp time stamp ("2026-11-23<TAB>08:00:37.158976<TAB>1795420837.158976"). */
+export function parseSippTimestamp(text: string): number {
+  const epoch = Number(text.trim().split(/\s+/).pop());
+  if (!Number.isFinite(epoch)) throw new StepStatsError(`not a SIPp time stamp: ${JSON.stringify(text)}`);
+  return epoch;
+}
+
+function num(row: StatRow, name: string): number {
+  const v = row[name];
+  if (v === undefined) throw new StepStatsError(`SIPp statistics file has no column ${name}`);
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new StepStatsError(`SIPp statistics column ${name} is not a number: ${JSON.stringify(v)}`);
+  return n;
+}
+
+/** Response times in ms of the given rtd (1 = the scenario's first `rtd`, INVITE to 200 OK). */
+export function parseRtt(text: string, rtd = 1): number[] {
+  if (text.trim() === '') return [];
+  const { header, rows } = rowsOf(text, 'SIPp response time file');
+  const timeCol = header.indexOf('response_time_ms');
+  const rtdCol = header.indexOf('rtd_no');
+  if (timeCol < 0 || rtdCol < 0) throw new StepStatsError(`SIPp response time file lacks response_time_ms/rtd_no: ${header.join(';')}`);
+  return rows
+    .filter((r) => Number(r[rtdCol]) === rtd)
+    .map((r) => Number(r[timeCol]))
+    .filter((n) => Number.isFinite(n));
+}
+
+/** Messages sent and received, and how many of them were retransmissions, from the last counts row. */
+export function parseCounts(text: string): { messages: number; retransmissions: number } {
+  const { header, rows } = rowsOf(text, 'SIPp message counts file');
+  const last = rows[rows.length - 1]!;
+  let messages = 0;
+  let retransmissions = 0;
+  header.forEach((name, i) => {
+    const n = Number(last[i]);
+    if (!Number.isFinite(n)) return;
+    if (/_(Sent|Recv)$/.test(name)) messages += n;
+    else if (name.endsWith('_Retrans')) retransmissions += n;
+  });
+  // A retransmission is a message on the wire too; the ratio is of everything exchanged.
+  return { messages: messages + retransmissions, retransmissions };
+}
+
+/** Nearest-rank percentile (p in 0..100) of unsorted samples; undefined for none. */
+export function percentile(samples: readonly number[], p: number): number | undefined {
+  if (samples.length === 0) return undefined;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
+  return sorted[rank - 1];
+}
+
+/**
+ * The rate at which calls were started. A period in which calls were created, except the last one
+ * (creation stopped somewhere inside it), is a full creation period; their calls over their length is
+ * the offered rate. A step too short for two such periods falls back to calls over the whole start-up.
+ */
+export function offeredRate(rows: StatRow[]): number {
+  const periods = rows
+    .map((r) => ({
+      calls: num(r, 'OutgoingCall(P)'),
+      seconds: parseSippTimestamp(r.CurrentTime ?? '') - parseSippTimestamp(r.LastResetTime ?? ''),
+    }))
+    .filter((p) => p.calls > 0 && p.seconds > 0);
+  const full = periods.length > 1 ? periods.slice(0, -1) : periods;
+  const calls = full.reduce((s, p) => s + p.calls, 0);
+  const seconds = full.reduce((s, p) => s + p.seconds, 0);
+  return seconds > 0 ? calls / seconds : 0;
+}
+
+const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 10 ** digits;
+
+export function measureStep(o: { targetCps: number; statsText: string; rttText: string; countsText: string }): StepMeasurement {
+  const rows = parseStatRows(o.statsText);
+  const last = rows[rows.length - 1]!;
+  const created = num(last, 'TotalCallCreated');
+  const succeeded = num(last, 'SuccessfulCall(C)');
+  const failed = num(last, 'FailedCall(C)');
+  const failures: Record<string, number> = {};
+  for (const name of Object.keys(last)) {
+    if (!name.startsWith('Failed') || !name.endsWith('(C)') || name === 'FailedCall(C)') continue;
+    const n = Number(last[name]);
+    if (n > 0) failures[name.replace(/\(C\)$/, '')] = n;
+  }
+  const offered = offeredRate(rows);
+  const setup = parseRtt(o.rttText);
+  const mean = parseSippDuration(last['ResponseTime1(C)'] ?? '');
+  const counts = o.countsText.trim() ? parseCounts(o.countsText) : { messages: 0, retransmissions: 0 };
+  const p = (q: number): number | undefined => percentile(setup, q);
+  return {
+    targetCps: o.targetCps,
+    offeredCps: round(offered),
+    successfulCps: round(created > 0 ? (offered * succeeded) / created : 0),
+    callsCreated: created,
+    callsSucceeded: succeeded,
+    callsFailed: failed,
+    callsUnfinished: Math.max(0, created - succeeded - failed),
+    failures,
+    setupMs: {
+      p50: p(50),
+      p95: p(95),
+      p99: p(99),
+      max: setup.length ? setup.reduce((a, b) => Math.max(a, b)) : undefined,
+      mean: Number.isFinite(mean) && succeeded > 0 ? round(mean, 1) : undefined,
+      samples: setup.length,
+    },
+    messages: counts.messages,
+    retransmissions: counts.retransmissions,
+    peakConcurrent: rows.reduce((peak, r) => Math.max(peak, num(r, 'CurrentCall')), 0),
+    durationS: round(parseSippTimestamp(last.CurrentTime ?? '') - parseSippTimestamp(last.StartTime ?? ''), 1),
+  };
+}
