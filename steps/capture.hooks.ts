@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { After, AfterAll, BeforeAll } from '@cucumber/cucumber';
 import { startCapture, type Capture } from '../harness/capture/capture';
 import { readCapture } from '../harness/capture/pcap-read';
-import { auditPublicCapture, formatAudit, writeAuditReport, type AuditOptions } from '../harness/capture/topology-audit';
+import { auditPublicCapture, writeAuditReport, type AuditOptions } from '../harness/capture/topology-audit';
 import { auditCoreCapture, formatCoreFinding, type CoreZoneAudit } from '../harness/capture/zone-isolation';
 import { loadSutProfile } from '../harness/sut/profile';
 import { coreAddresses } from '../topology/addresses';
@@ -103,7 +103,6 @@ AfterAll({ timeout: 120_000 }, async function () {
     const audit = auditPublicCapture(pubContents.sip, { ...auditScope(state, profile.coreHostNames, profile.sbc.public.address), flows: pubContents.flows, payloads: pubContents.payloads });
     writeAuditReport(dir, audit, 'public-topology-audit');
     writeCoreAudit(dir, auditCoreCapture((await readCapture(core.file)).flows, coreScope(state, profile.sbc.core.address)));
-    if (audit.leaks.length) process.stderr.write(`${formatAudit(audit, 10)}\n`);
   } catch (err) {
     writeFileSync(join(dir, 'audit-error.txt'), `${err instanceof Error ? err.stack : String(err)}\n`);
   }

@@ -50,6 +50,17 @@ Given('a public host routes the core network through the SBC\'s public address',
   this.notes.push(`public zone: ip route ${route.join(' ')}`);
 });
 
+/**
+ * A handshake completed with a core server proves the SBC host forwarded it. The SBC's own core
+ * address is a socket of the SBC host: as for TCP on its public port (GEN-08), a connection it closes
+ * without a byte back carries nothing; an answer, or a connection it keeps open, is a flow.
+ */
+function tcpFlowOpened(r: TcpProbeResult, sbcOwnAddress: boolean): boolean {
+  if (r.received !== '') return true;
+  if (!r.connected) return false;
+  return !sbcOwnAddress || r.outcome !== 'closed-without-answer';
+}
+
 When('it sends a UDP datagram and opens a TCP connection to every core address and service port', async function (this: SbcWorld) {
   const a = this.ctx.state.addresses;
   const sbcCore = this.ctx.profile.sbc.core;
@@ -68,7 +79,7 @@ When('it sends a UDP datagram and opens a TCP connection to every core address a
         proto: 'udp', target: r.target, outcome: r.outcome, opened: r.outcome === 'answered', received: r.received, ...(r.errorCode ? { errorCode: r.errorCode } : {}),
       })),
       probeTcp(ip, port, PROBE_TIMEOUT_MS, { localIp }).then((r): IsolationProbe => ({
-        proto: 'tcp', target: `${ip}:${port}`, outcome: r.outcome, opened: r.connected, received: r.received, ...(r.errorCode ? { errorCode: r.errorCode } : {}),
+        proto: 'tcp', target: `${ip}:${port}`, outcome: r.outcome, opened: tcpFlowOpened(r, ip === sbcCore.address), received: r.received, ...(r.errorCode ? { errorCode: r.errorCode } : {}),
       })),
     ]),
   );
