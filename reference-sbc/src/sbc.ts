@@ -2,25 +2,14 @@ import { readFileSync } from 'node:fs';
 import { AdminServer } from './admin/admin-server';
 import type { Config, ZoneName } from './config';
 import { ConfigError } from './errors';
-import type { B2buaCall } from './dialog/b2bua-call';
-import { CallRegistry } from './dialog/call-registry';
-import type { LocalSide } from './dialog/dialog';
 import { CallEvents } from './events';
 import type { Logger } from './logger';
 import { Metrics } from './metrics';
-import { forwardStep } from './policy/call-forwarder';
-import { accessControlStep, announceStep, outboundNotRoutedStep, roundRobinRouteStep } from './policy/invite-steps';
-import { RoundRobin } from './policy/round-robin';
-import { SipRouter } from './policy/sip-router';
+import { createSignalling, type Signalling } from './signalling';
 import { Timers, type Clock } from './transaction/timers';
-import { TransactionLayer } from './transaction/transaction-layer';
 import { TransportLayer } from './transport/transport-layer';
 import { TlsListener } from './transport/tls-listener';
-import type { Protocol } from './transport/types';
 import { UdpListener } from './transport/udp-listener';
-
-/** Timer C: how long the SBC waits for a final answer on the new leg before giving up. */
-const SETUP_TIMEOUT_MS = 180_000;
 
 export interface SbcOptions {
   log: Logger;
@@ -32,7 +21,7 @@ export interface SbcOptions {
 export interface Sbc {
   readonly events: CallEvents;
   readonly metrics: Metrics;
-  readonly registry: CallRegistry<B2buaCall>;
+  readonly registry: Signalling['registry'];
   /** Ends calls, closes sockets and the admin API. Idempotent. */
   close(): Promise<void>;
 }
@@ -67,33 +56,8 @@ export async function startSbc(config: Config, options: SbcOptions): Promise<Sbc
     }
   }
   metrics.gauge('sbc_tls_connections', 'Open TLS connections by zone', () => tlsListeners.map((l) => ({ labels: { zone: l.zone }, value: l.connectionCount })));
-  const transactions = new TransactionLayer({ transport, timers, log: log.child({ layer: 'transaction' }), metrics, maxTransactions: config.limits.maxTransactions });
-  transport.onMessage((inbound) => transactions.receive(inbound));
-
-  const registry = new CallRegistry<B2buaCall>(config.limits.maxCalls);
-  metrics.gauge('sbc_active_calls', 'Calls (B2BUA dialog pairs) in progress', () => registry.size);
-  metrics.gauge('sbc_active_dialogs', 'SIP dialogs in progress (two per call)', () => registry.size * 2);
-  const sideOf = (zone: string, protocol: Protocol): LocalSide | undefined => {
-    const local = transport.local(zone, protocol);
-    return local ? { zone, protocol, local } : undefined;
-  };
-  const callLog = log.child({ layer: 'call' });
-  const forward = forwardStep({ transactions, timers, registry, events, log: callLog, sideOf, setupTimeoutMs: SETUP_TIMEOUT_MS });
-  const access = accessControlStep(config.coreServers);
-  const announce = announceStep(events);
-  const router = new SipRouter({
-    transactions,
-    registry,
-    log: log.child({ layer: 'policy' }),
-    metrics,
-    publicZone: 'public',
-    steps: {
-      inbound: [access, announce, roundRobinRouteStep(new RoundRobin(config.coreServers), 'core'), forward],
-      outbound: [access, announce, outboundNotRoutedStep(), forward],
-    },
-    onRejected: (ctx, status) => events.emit({ kind: 'ended', key: ctx.key, endAt: new Date(), finalStatus: status, endReason: 'rejected' }),
-  });
-  transactions.setUser(router);
+  const { transactions, registry, receive } = createSignalling(config, { transport, timers, events, metrics, log });
+  transport.onMessage(receive);
 
   let ready = false;
   const admin = new AdminServer({

@@ -80,6 +80,7 @@ export class B2buaCall implements RegisteredCall {
   private endedEmitted = false;
   private released = false;
   private setupTimer: Timer | undefined;
+  private cancelTimer: Timer | undefined;
   private retransmitter: TwoXxRetransmitter | undefined;
 
   constructor(setup: CallSetup, deps: CallDeps) {
@@ -320,15 +321,22 @@ export class B2buaCall implements RegisteredCall {
   }
 
   private sendCancel(): void {
-    if (!this.bTx) return;
+    const bTx = this.bTx;
+    if (!bTx) return;
     try {
-      this.deps.transactions.sendRequest(this.bTx.createCancel(), this.setup.bTarget, {
+      this.deps.transactions.sendRequest(bTx.createCancel(), this.setup.bTarget, {
         onResponse: () => undefined,
         onFailure: () => undefined,
       });
     } catch (err) {
       this.log.warn('cannot send CANCEL', { err });
     }
+    // RFC 3261 9.1: without a final answer 64*T1 after the CANCEL, the INVITE transaction is given up.
+    this.cancelTimer = this.deps.timers.start(this.deps.timers.B, () => {
+      this.log.info('no final answer after CANCEL, giving up the B leg');
+      bTx.terminate();
+      this.release();
+    });
   }
 
   private sendBye(dialog: Dialog): void {
@@ -363,6 +371,7 @@ export class B2buaCall implements RegisteredCall {
     this.released = true;
     this.state = CallState.Ended;
     this.setupTimer?.cancel();
+    this.cancelTimer?.cancel();
     this.retransmitter?.stop();
     this.reinvites.clear();
     this.deps.hooks.released();

@@ -34,7 +34,9 @@ export interface InviteContext {
 
 export type StepResult =
   | { action: 'continue' }
-  | { action: 'reject'; status: number; reason?: string; headers?: Array<[string, string]> };
+  | { action: 'reject'; status: number; reason?: string; headers?: Array<[string, string]> }
+  /** The caller CANCELled while a step was running; the INVITE was already answered 487. */
+  | { action: 'cancelled' };
 
 /** One named stage of INVITE processing (STYLE.md 8), testable on its own. */
 export interface InviteStep {
@@ -49,11 +51,13 @@ export function reject(status: number, reason?: string): StepResult {
 }
 
 /**
- * Runs steps in order until one rejects or all continue. A step that throws is a bug: it rejects
+ * Runs steps in order until one rejects, the caller cancels, or all continue. A step that throws is a bug: it rejects
  * with 500 rather than leaving the caller without an answer.
  */
 export async function runSteps(steps: readonly InviteStep[], ctx: InviteContext, log: Logger): Promise<StepResult> {
   for (const step of steps) {
+    // A CANCEL may have arrived while an earlier (asynchronous) step ran.
+    if (!ctx.tx.pending) return { action: 'cancelled' };
     let result: StepResult;
     try {
       result = await step.run(ctx);
@@ -61,7 +65,6 @@ export async function runSteps(steps: readonly InviteStep[], ctx: InviteContext,
       log.error('invite step failed', { step: step.name, err });
       return reject(500);
     }
-    if (!ctx.tx.pending) return reject(487);
     if (result.action === 'reject') {
       log.info('invite rejected', { step: step.name, status: result.status });
       return result;

@@ -25,8 +25,8 @@ export interface RouterDeps {
   publicZone: string;
   /** The INVITE chain per direction (inbound = from the public zone). */
   steps: Record<Direction, readonly InviteStep[]>;
-  /** Emits `ended` for an announced attempt that the chain rejected. */
-  onRejected(ctx: InviteContext, status: number): void;
+  /** Emits `ended` for an announced attempt that the chain rejected or the caller cancelled. */
+  onRejected(ctx: InviteContext, status: number, reason: 'rejected' | 'cancelled'): void;
 }
 
 /**
@@ -127,13 +127,17 @@ export class SipRouter implements TransactionUser {
     };
     const result = await runSteps(this.deps.steps[direction], ctx, this.deps.log);
     if (result.action === 'continue') return;
+    if (result.action === 'cancelled') {
+      if (ctx.announced) this.deps.onRejected(ctx, 487, 'cancelled');
+      return;
+    }
     if (tx.pending) {
       const res = createResponse(request, result.status, result.reason, newTag());
       for (const [name, value] of result.headers ?? []) res.headers.append(name, value);
       tx.respond(res);
       this.deps.metrics.inc('sbc_requests_refused_total', { zone: inbound.zone, status: String(result.status) });
     }
-    if (ctx.announced) this.deps.onRejected(ctx, result.status);
+    if (ctx.announced) this.deps.onRejected(ctx, result.status, 'rejected');
   }
 
   private refuse(tx: ServerTransaction, refusal: Refusal, inbound: Inbound): void {

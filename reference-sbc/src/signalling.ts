@@ -1,0 +1,63 @@
+import type { Config } from './config';
+import type { B2buaCall } from './dialog/b2bua-call';
+import { CallRegistry } from './dialog/call-registry';
+import type { LocalSide } from './dialog/dialog';
+import type { CallEvents } from './events';
+import type { Logger } from './logger';
+import type { Metrics } from './metrics';
+import { forwardStep } from './policy/call-forwarder';
+import { accessControlStep, announceStep, outboundNotRoutedStep, roundRobinRouteStep } from './policy/invite-steps';
+import { RoundRobin } from './policy/round-robin';
+import { SipRouter } from './policy/sip-router';
+import type { Timers } from './transaction/timers';
+import { TransactionLayer } from './transaction/transaction-layer';
+import type { TransactionTransport } from './transaction/types';
+import type { Endpoint, Inbound, Protocol } from './transport/types';
+
+/** Timer C: how long the SBC waits for a final answer on the new leg before giving up. */
+const SETUP_TIMEOUT_MS = 180_000;
+
+/** The transport as the signalling stack sees it: send, answer, and the local address per zone. */
+export interface SignallingTransport extends TransactionTransport {
+  local(zone: string, protocol: Protocol): Endpoint | undefined;
+}
+
+export interface Signalling {
+  transactions: TransactionLayer;
+  registry: CallRegistry<B2buaCall>;
+  /** Entry point for every message the transport delivers. */
+  receive(inbound: Inbound): void;
+}
+
+/**
+ * Builds the transaction, dialog and policy layers on top of a transport (real sockets in
+ * production, a fake in tests) and wires them together.
+ */
+export function createSignalling(config: Config, deps: { transport: SignallingTransport; timers: Timers; events: CallEvents; metrics: Metrics; log: Logger }): Signalling {
+  const { transport, timers, events, metrics, log } = deps;
+  const transactions = new TransactionLayer({ transport, timers, log: log.child({ layer: 'transaction' }), metrics, maxTransactions: config.limits.maxTransactions });
+  const registry = new CallRegistry<B2buaCall>(config.limits.maxCalls);
+  metrics.gauge('sbc_active_calls', 'Calls (B2BUA dialog pairs) in progress', () => registry.size);
+  metrics.gauge('sbc_active_dialogs', 'SIP dialogs in progress (two per call)', () => registry.size * 2);
+  const sideOf = (zone: string, protocol: Protocol): LocalSide | undefined => {
+    const local = transport.local(zone, protocol);
+    return local ? { zone, protocol, local } : undefined;
+  };
+  const forward = forwardStep({ transactions, timers, registry, events, log: log.child({ layer: 'call' }), sideOf, setupTimeoutMs: SETUP_TIMEOUT_MS });
+  const access = accessControlStep(config.coreServers);
+  const announce = announceStep(events);
+  const router = new SipRouter({
+    transactions,
+    registry,
+    log: log.child({ layer: 'policy' }),
+    metrics,
+    publicZone: 'public',
+    steps: {
+      inbound: [access, announce, roundRobinRouteStep(new RoundRobin(config.coreServers), 'core'), forward],
+      outbound: [access, announce, outboundNotRoutedStep(), forward],
+    },
+    onRejected: (ctx, status, endReason) => events.emit({ kind: 'ended', key: ctx.key, endAt: new Date(), finalStatus: status, endReason }),
+  });
+  transactions.setUser(router);
+  return { transactions, registry, receive: (inbound) => transactions.receive(inbound) };
+}

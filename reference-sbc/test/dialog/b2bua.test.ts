@@ -1,0 +1,222 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { validateConfig } from '../../src/config';
+import { CallEvents, type CallEvent } from '../../src/events';
+import { silentLogger } from '../../src/logger';
+import { Metrics } from '../../src/metrics';
+import { createResponse, type SipMessage, type SipRequest } from '../../src/sip/message';
+import { parseMessage } from '../../src/sip/parser';
+import { serializeMessage } from '../../src/sip/serializer';
+import { createSignalling, type Signalling } from '../../src/signalling';
+import { Timers } from '../../src/transaction/timers';
+import type { Endpoint, Protocol } from '../../src/transport/types';
+import { FakeClock } from '../helpers/fake-clock';
+import { FakeTransport } from '../helpers/fake-transport';
+import { invite, wire } from '../helpers/messages';
+
+/** The B2BUA driven message by message through a fake transport and a fake clock. */
+class StackTransport extends FakeTransport {
+  local(zone: string, protocol: Protocol): Endpoint | undefined {
+    if (protocol !== 'udp') return undefined;
+    return zone === 'public' ? { address: '127.0.0.10', port: 5060 } : { address: '127.0.0.11', port: 5060 };
+  }
+}
+
+const CALLER = { address: '127.0.0.30', port: 5070 };
+const CORE_SERVER = { address: '127.0.0.21', port: 5060 };
+
+function reparse(m: SipMessage): SipMessage {
+  return parseMessage(serializeMessage(m));
+}
+
+function cancelFor(branch = 'z9hG4bK-test-1', callId = 'call-1@127.0.0.30'): Buffer {
+  return wire([
+    'CANCEL sip:1234@127.0.0.10:5060 SIP/2.0',
+    `Via: SIP/2.0/UDP 127.0.0.30:5070;branch=${branch}`,
+    'Max-Forwards: 70',
+    'From: "Alice" <sip:alice@127.0.0.30:5070>;tag=a1',
+    'To: <sip:1234@127.0.0.10:5060>',
+    `Call-ID: ${callId}`,
+    'CSeq: 1 CANCEL',
+    'Content-Length: 0',
+  ]);
+}
+
+describe('B2BUA call flows', () => {
+  let clock: FakeClock;
+  let transport: StackTransport;
+  let sig: Signalling;
+  let events: CallEvent[];
+
+  const setup = (limits: Record<string, number> = {}): void => {
+    clock = new FakeClock();
+    transport = new StackTransport();
+    events = [];
+    const callEvents = new CallEvents();
+    callEvents.on((e) => events.push(e));
+    const config = validateConfig({
+      zones: { public: { address: '127.0.0.10', udp: 5060 }, core: { address: '127.0.0.11', udp: 5060 } },
+      coreServers: [{ host: '127.0.0.21', port: 5060 }],
+      admin: { socket: '/tmp/unused.sock' },
+      limits,
+    });
+    sig = createSignalling(config, { transport, timers: new Timers({ t1: 500, t2: 4000, t4: 5000 }, clock), events: callEvents, metrics: new Metrics(), log: silentLogger });
+  };
+
+  beforeEach(() => setup());
+
+  const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+  const fromCaller = async (data: Buffer): Promise<void> => {
+    sig.receive({ message: parseMessage(data), zone: 'public', protocol: 'udp', source: CALLER, local: { address: '127.0.0.10', port: 5060 } });
+    await flush();
+  };
+  const fromCore = async (m: SipMessage): Promise<void> => {
+    sig.receive({ message: reparse(m), zone: 'core', protocol: 'udp', source: CORE_SERVER, local: { address: '127.0.0.11', port: 5060 } });
+    await flush();
+  };
+  const sent = (zone: string): string[] => transport.sent
+    .filter((s) => s.target.zone === zone)
+    .map(({ message: m }) => (m.kind === 'request' ? m.method : `${m.status} ${m.cseq().method}`));
+  const coreRequest = (method: string): SipRequest => {
+    const found = transport.sent.filter((s) => s.target.zone === 'core' && s.message.kind === 'request' && s.message.method === method).pop();
+    if (!found || found.message.kind !== 'request') throw new Error(`no ${method} sent to the core`);
+    return found.message;
+  };
+  const coreAnswer = (status: number): SipMessage => {
+    const res = createResponse(coreRequest('INVITE'), status, undefined, 'coretag');
+    if (status < 300) res.headers.append('Contact', '<sip:127.0.0.21:5060>');
+    return res;
+  };
+  const callerAck = (toTag: string): Buffer => wire([
+    'ACK sip:127.0.0.10:5060 SIP/2.0',
+    'Via: SIP/2.0/UDP 127.0.0.30:5070;branch=z9hG4bK-ack-1',
+    'Max-Forwards: 70',
+    'From: "Alice" <sip:alice@127.0.0.30:5070>;tag=a1',
+    `To: <sip:1234@127.0.0.10:5060>;tag=${toTag}`,
+    'Call-ID: call-1@127.0.0.30',
+    'CSeq: 1 ACK',
+    'Content-Length: 0',
+  ]);
+  const publicToTag = (): string => {
+    const res = transport.sent.find((s) => s.target.zone === 'public' && s.message.kind === 'response' && s.message.status > 100);
+    return res?.message.to().params.find((p) => p.name === 'tag')?.value ?? '';
+  };
+  const endedReasons = (): unknown[] => events.filter((e) => e.kind === 'ended').map((e) => e.kind === 'ended' && [e.finalStatus, e.endReason]);
+
+  it('builds an independent core leg: fresh identifiers, nothing of the caller but users and body', async () => {
+    await fromCaller(invite({ body: 'v=0\r\ns=-\r\n' }));
+    const b = coreRequest('INVITE');
+    expect(b.uri).toBe('sip:1234@127.0.0.21:5060');
+    expect(b.callId()).not.toBe('call-1@127.0.0.30');
+    expect(b.headers.get('via')).toMatch(/^SIP\/2\.0\/UDP 127\.0\.0\.11:5060;branch=z9hG4bK/);
+    expect(b.headers.get('from')).toMatch(/^"Alice" <sip:alice@127\.0\.0\.11>;tag=/);
+    expect(b.headers.get('contact')).toBe('<sip:127.0.0.11:5060>');
+    expect(b.headers.get('max-forwards')).toBe('69');
+    expect(serializeMessage(b).toString()).not.toContain('127.0.0.30');
+    expect(b.body.toString()).toBe('v=0\r\ns=-\r\n');
+    expect(sent('public')).toEqual(['100 INVITE']);
+  });
+
+  it('absorbs a retransmitted INVITE: one core INVITE, the 100 repeated', async () => {
+    await fromCaller(invite());
+    await fromCaller(invite());
+    expect(sent('core')).toEqual(['INVITE']);
+    expect(sent('public')).toEqual(['100 INVITE', '100 INVITE']);
+  });
+
+  it('answers, ACKs end to end, absorbs the 2xx retransmission, relays BYE from the core, then forgets everything', async () => {
+    await fromCaller(invite());
+    await fromCore(coreAnswer(180));
+    await fromCore(coreAnswer(200));
+    await fromCore(coreAnswer(200));
+    expect(sent('public')).toEqual(['100 INVITE', '180 INVITE', '200 INVITE']);
+    await fromCaller(callerAck(publicToTag()));
+    expect(sent('core')).toEqual(['INVITE', 'ACK']);
+    await fromCore(coreAnswer(200));
+    expect(sent('core')).toEqual(['INVITE', 'ACK', 'ACK']);
+    const bye = coreRequest('ACK');
+    const coreBye = parseMessage(wire([
+      'BYE sip:127.0.0.11:5060 SIP/2.0',
+      'Via: SIP/2.0/UDP 127.0.0.21:5060;branch=z9hG4bK-core-bye',
+      'Max-Forwards: 70',
+      `From: <sip:1234@127.0.0.21:5060>;tag=coretag`,
+      `To: ${bye.headers.get('from') ?? ''}`,
+      `Call-ID: ${bye.callId()}`,
+      'CSeq: 9 BYE',
+      'Content-Length: 0',
+    ]));
+    await fromCore(coreBye);
+    expect(sent('core')).toContain('200 BYE');
+    expect(sent('public')).toContain('BYE');
+    expect(sig.registry.size).toBe(0);
+    expect(endedReasons()).toEqual([[200, 'callee-bye']]);
+    clock.advance(120_000);
+    expect(sig.transactions.size).toEqual({ servers: 0, clients: 0 });
+  });
+
+  it('CANCEL/200 race: 487 to the caller, then ACK and BYE to the core that answered anyway', async () => {
+    await fromCaller(invite());
+    await fromCore(coreAnswer(180));
+    await fromCaller(cancelFor());
+    expect(sent('public')).toEqual(['100 INVITE', '180 INVITE', '200 CANCEL', '487 INVITE']);
+    expect(sent('core')).toEqual(['INVITE', 'CANCEL']);
+    await fromCore(coreAnswer(200));
+    expect(sent('core')).toEqual(['INVITE', 'CANCEL', 'ACK', 'BYE']);
+    expect(sent('public')).not.toContain('200 INVITE');
+    expect(sig.registry.size).toBe(0);
+    expect(endedReasons()).toEqual([[487, 'cancelled']]);
+  });
+
+  it('holds a CANCEL until the core sends a provisional (RFC 3261 9.1)', async () => {
+    await fromCaller(invite());
+    await fromCaller(cancelFor());
+    expect(sent('core')).toEqual(['INVITE']);
+    await fromCore(coreAnswer(180));
+    expect(sent('core')).toEqual(['INVITE', 'CANCEL']);
+    expect(sent('public')).not.toContain('180 INVITE');
+    await fromCore(coreAnswer(487));
+    expect(sent('core')).toEqual(['INVITE', 'CANCEL', 'ACK']);
+    expect(sig.registry.size).toBe(0);
+  });
+
+  it('gives up a core leg that never answers its CANCEL, and cleans every transaction', async () => {
+    await fromCaller(invite());
+    await fromCore(coreAnswer(180));
+    await fromCaller(cancelFor());
+    expect(sig.registry.size).toBe(1);
+    clock.advance(32_000);
+    expect(sig.registry.size).toBe(0);
+    clock.advance(120_000);
+    expect(sig.transactions.size).toEqual({ servers: 0, clients: 0 });
+  });
+
+  it('retransmits the 2xx to a caller that never ACKs, then ends both legs', async () => {
+    await fromCaller(invite());
+    await fromCore(coreAnswer(200));
+    clock.advance(500 + 1000 + 2000);
+    expect(sent('public').filter((s) => s === '200 INVITE')).toHaveLength(4);
+    clock.advance(32_000);
+    expect(sent('public')).toContain('BYE');
+    expect(sent('core')).toEqual(['INVITE', 'ACK', 'BYE']);
+    expect(sig.registry.size).toBe(0);
+    expect(endedReasons()).toEqual([[200, 'failed']]);
+  });
+
+  it('answers 408 when the core never responds (Timer B) and 503 when the core leg cannot be sent', async () => {
+    await fromCaller(invite());
+    clock.advance(32_000);
+    expect(sent('public')).toContain('408 INVITE');
+    expect(endedReasons()).toEqual([[408, 'timeout']]);
+    transport.failing = true;
+    await fromCaller(invite({ branch: 'z9hG4bK-test-2', callId: 'call-2@127.0.0.30' }));
+    await flush();
+    expect(endedReasons()).toEqual([[408, 'timeout'], [503, 'failed']]);
+  });
+
+  it('refuses new calls with 503 when the call table is full', async () => {
+    setup({ maxCalls: 1 });
+    await fromCaller(invite());
+    await fromCaller(invite({ branch: 'z9hG4bK-test-2', callId: 'call-2@127.0.0.30' }));
+    expect(sent('public')).toEqual(['100 INVITE', '100 INVITE', '503 INVITE']);
+    expect(sig.registry.size).toBe(1);
+  });
+});
