@@ -33,7 +33,7 @@ export function rateChart(steps: StepRecord[], sut: string, maxCps?: number): st
     ],
     references: [
       { diagonal: true, label: 'successful = offered', colour: '#999999' },
-      ...(maxCps === undefined ? [] : [{ y: maxCps, label: `highest rate within SLO: ${maxCps} cps`, colour: '#1f77b4' }]),
+      ...(maxCps === undefined ? [] : [{ y: maxCps, label: `best within SLO: ${maxCps} cps`, colour: '#1f77b4' }]),
     ],
     legend: VERDICT_LEGEND,
   });
@@ -53,7 +53,7 @@ export function setupChart(steps: StepRecord[], sut: string, sl: ServiceLevel): 
         points: measured.map((s) => point(s, s.measurement.offeredCps, s.measurement.setupMs.p95!)),
       },
     ],
-    references: [{ y: sl.maxSetupP95Ms, label: `SLO limit ${sl.maxSetupP95Ms} ms`, colour: '#ff7f0e' }],
+    references: [{ y: sl.maxSetupP95Ms, label: `SLO limit: ${sl.maxSetupP95Ms} ms`, colour: '#ff7f0e' }],
     legend: VERDICT_LEGEND,
   });
 }
@@ -72,7 +72,7 @@ export function concurrencyChart(steps: StepRecord[], sut: string, maxCalls?: nu
     ],
     references: [
       { diagonal: true, label: 'held = target', colour: '#999999' },
-      ...(maxCalls === undefined ? [] : [{ y: maxCalls, label: `most within SLO: ${maxCalls} calls`, colour: '#1f77b4' }]),
+      ...(maxCalls === undefined ? [] : [{ y: maxCalls, label: `best within SLO: ${maxCalls} calls`, colour: '#1f77b4' }]),
     ],
     legend: VERDICT_LEGEND,
   });

@@ -69,7 +69,7 @@ const fmt = (n: number): string => (Math.round(n * 10) / 10).toString();
 export function renderChart(c: Chart): string {
   const width = c.width ?? 720;
   const height = c.height ?? 420;
-  const m = { left: 70, right: 190, top: 44, bottom: 56 };
+  const m = { left: 70, right: 240, top: 44, bottom: 56 };
   const plotW = width - m.left - m.right;
   const plotH = height - m.top - m.bottom;
   const all = c.series.flatMap((s) => s.points).filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));

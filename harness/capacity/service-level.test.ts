@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SERVICE_LEVEL, evaluateStep, parseServiceLevel, type StepMeasurement } from './service-level';
+
+const good: StepMeasurement = {
+  targetCps: 50,
+  offeredCps: 49.8,
+  successfulCps: 49.8,
+  callsCreated: 500,
+  callsSucceeded: 500,
+  callsFailed: 0,
+  callsUnfinished: 0,
+  failures: {},
+  setupMs: { p50: 5, p95: 20, p99: 40, max: 60, mean: 7, samples: 500 },
+  messages: 3500,
+  retransmissions: 0,
+  peakConcurrent: 80,
+  durationS: 12,
+};
+
+const withFields = (p: Partial<StepMeasurement>): StepMeasurement => ({ ...good, ...p });
+
+describe('service level evaluation', () => {
+  it('passes a clean step', () => {
+    expect(evaluateStep(good, DEFAULT_SERVICE_LEVEL)).toEqual({ verdict: 'pass', violations: [] });
+  });
+
+  it('allows failed calls up to 0.1 % and no more', () => {
+    expect(evaluateStep(withFields({ callsCreated: 1000, callsSucceeded: 999, callsFailed: 1 }), DEFAULT_SERVICE_LEVEL).verdict).toBe('pass');
+    const v = evaluateStep(withFields({ callsCreated: 1000, callsSucceeded: 998, callsFailed: 2 }), DEFAULT_SERVICE_LEVEL);
+    expect(v.verdict).toBe('fail');
+    expect(v.violations[0]).toMatch(/failed calls 0\.20 % > 0\.10 % \(2 failed of 1000\)/);
+  });
+
+  it('counts calls that never ended as failed', () => {
+    const v = evaluateStep(withFields({ callsSucceeded: 490, callsUnfinished: 10 }), DEFAULT_SERVICE_LEVEL);
+    expect(v.verdict).toBe('fail');
+    expect(v.violations[0]).toContain('10 unfinished');
+  });
+
+  it('fails a step whose setup time p95 exceeds the limit', () => {
+    const v = evaluateStep(withFields({ setupMs: { p95: 501, samples: 500 } }), DEFAULT_SERVICE_LEVEL);
+    expect(v.violations).toEqual(['setup time p95 501 ms > 500 ms']);
+    expect(evaluateStep(withFields({ setupMs: { p95: 500, samples: 500 } }), DEFAULT_SERVICE_LEVEL).verdict).toBe('pass');
+  });
+
+  it('fails a step with successful calls but no setup time measured', () => {
+    expect(evaluateStep(withFields({ setupMs: { samples: 0 } }), DEFAULT_SERVICE_LEVEL).violations).toEqual(['no setup time was measured']);
+  });
+
+  it('fails a retransmission storm', () => {
+    const v = evaluateStep(withFields({ messages: 1000, retransmissions: 11 }), DEFAULT_SERVICE_LEVEL);
+    expect(v.verdict).toBe('fail');
+    expect(v.violations[0]).toMatch(/^retransmissions 1\.1 % of messages > 1\.0 %/);
+    expect(evaluateStep(withFields({ messages: 1000, retransmissions: 10 }), DEFAULT_SERVICE_LEVEL).verdict).toBe('pass');
+  });
+
+  it('does not credit a rate the caller could not offer', () => {
+    const v = evaluateStep(withFields({ targetCps: 100, offeredCps: 80 }), DEFAULT_SERVICE_LEVEL);
+    expect(v.violations).toEqual(['caller offered only 80.0 of 100 cps']);
+  });
+
+  it('fails a step that created no call', () => {
+    const v = evaluateStep(withFields({ callsCreated: 0, callsSucceeded: 0, setupMs: { samples: 0 }, offeredCps: 0 }), DEFAULT_SERVICE_LEVEL);
+    expect(v.verdict).toBe('fail');
+    expect(v.violations).toContain('no call was created');
+  });
+
+  it('lists every violated limit and the extra checks', () => {
+    const v = evaluateStep(
+      withFields({ callsFailed: 50, callsSucceeded: 450, setupMs: { p95: 900, samples: 450 }, retransmissions: 400 }),
+      DEFAULT_SERVICE_LEVEL,
+      [{ ok: false, violation: 'held only 10 of 20 calls at once' }, { ok: true, violation: 'not shown' }],
+    );
+    expect(v.violations).toHaveLength(4);
+    expect(v.violations.at(-1)).toBe('held only 10 of 20 calls at once');
+  });
+
+  it('reads service level overrides', () => {
+    expect(parseServiceLevel('failed=0.5%, p95=300ms, retrans=2%')).toEqual({
+      maxFailedRatio: 0.005,
+      maxSetupP95Ms: 300,
+      maxRetransmissionRatio: 0.02,
+      minOfferedRatio: 0.9,
+    });
+    expect(parseServiceLevel('offered=0.8').minOfferedRatio).toBe(0.8);
+    expect(() => parseServiceLevel('p95=5%')).toThrow(/time in ms/);
+    expect(() => parseServiceLevel('jitter=3ms')).toThrow(/cannot read/);
+  });
+});
