@@ -91,6 +91,9 @@ When('it sends a UDP datagram and opens a TCP connection to every core address a
 Then('none of them is answered or accepted', function (this: SbcWorld) {
   const probes = isolationProbes.get(this);
   check(probes, () => 'no isolation probes were sent in this scenario');
+  // Probes that never left the public host would prove nothing about the SBC host.
+  const unsent = probes.filter((p) => p.errorCode === 'ENETUNREACH');
+  check(unsent.length === 0, () => `GEN-02: ${unsent.length} probe(s) found no route out of the public host (${unsent.map((p) => p.target).join(', ')}): the route through the SBC's public address was not in place`);
   const opened = probes.filter((p) => p.opened);
   check(opened.length === 0, () =>
     `GEN-02: a public host (${this.ctx.state.addresses.attacker}) opened ${opened.length} flow(s) to the core:\n` +
