@@ -46,6 +46,7 @@ export async function runCapacityInTopology(i: CapacityRunInput): Promise<{ resu
     coreScenario: join(i.repoRoot, 'scenarios', 'uas-answer.xml'),
     dir: stepsDir,
     answerTimeoutMs: 10000,
+    sutPid: i.state.sbc.pid,
   });
   const machine = machineInfo(await sippVersion());
   const startedAt = new Date();

@@ -1,6 +1,6 @@
 import { evaluateStep, retransmissionRatio, failedRatio, type ServiceLevel, type StepMeasurement, type Verdict } from './service-level';
 import { roundCalls, roundRate, searchMaximum, type Budget, type SearchPhase, type SearchResult } from './search';
-import type { CallerPlan, CallerRun } from './load-generator';
+import type { CallerPlan, CallerRun, HostLoad } from './load-generator';
 
 /**
  * The ramp controller: first the call-rate search (short calls at rising rates), then the concurrency
@@ -61,6 +61,7 @@ export interface StepRecord {
   callerExit: number | string;
   evidenceDir: string;
   errors: string[];
+  host: HostLoad;
 }
 
 export interface CapacityOutcome {
@@ -120,6 +121,7 @@ function progressLine(r: StepRecord): string {
     `p95 setup ${p95}`,
     `retrans ${(retransmissionRatio(m) * 100).toFixed(2)} %`,
     `peak ${m.peakConcurrent}`,
+    `load ${r.host.loadAverage1m}${r.host.sutCpuPercent === undefined ? '' : `, SUT cpu ${r.host.sutCpuPercent} %`}`,
     verdict,
   ].join(' | ');
 }
@@ -157,6 +159,7 @@ export async function runCapacity(
       callerExit: run.exitCode,
       evidenceDir: run.evidenceDir,
       errors: run.errors,
+      host: run.host,
     };
     log(progressLine(record));
     onStep(record);

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { buildArgs } from '../sipp/options';
 import { start, type Managed } from '../util/process';
@@ -33,6 +34,29 @@ export interface CallerRun {
   evidenceDir: string;
   /** First lines of SIPp's error trace, for the step report. */
   errors: string[];
+  /** How busy the machine was: every process here shares its cores with the SUT. */
+  host: HostLoad;
+}
+
+export interface HostLoad {
+  loadAverage1m: number;
+  /** CPU the SUT process used during the step, in % of one core; absent when its pid is unknown. */
+  sutCpuPercent?: number;
+}
+
+/** Kernel clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
+const USER_HZ = 100;
+
+/** User plus system CPU seconds of a process, or undefined when it is gone. */
+export function cpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name may contain spaces and parentheses; the fields after its closing one are fixed.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / USER_HZ;
+  } catch {
+    return undefined;
+  }
 }
 
 export class LoadGeneratorError extends Error {
@@ -67,6 +91,8 @@ export class LoadGenerator {
       dir: string;
       /** A call still not answered after this long fails (a hung call must not hang the step). */
       answerTimeoutMs: number;
+      /** The SUT's process, to report its CPU use per step. */
+      sutPid?: number;
     },
   ) {}
 
@@ -138,11 +164,16 @@ export class LoadGenerator {
       errorFile,
       extra: ['-d', String(plan.holdMs), '-trace_rtt', '-rtt_freq', '1', '-trace_counts', '-max_recv_loops', '100000', '-max_sched_loops', '100000'],
     });
+    const cpu0 = this.o.sutPid === undefined ? undefined : cpuSeconds(this.o.sutPid);
+    const t0 = Date.now();
     const proc = start({ name: `capacity-caller-${plan.name}`, command: 'sipp', args, netns: this.o.caller.netns, cwd: dir, logFile: join(dir, 'caller.out.log') });
     const killer = setTimeout(() => void proc.stop(1000), (timeoutS + 15) * 1000);
     const exitCode = await proc.exited;
     clearTimeout(killer);
     await proc.stop();
+    const cpu1 = this.o.sutPid === undefined ? undefined : cpuSeconds(this.o.sutPid);
+    const host: HostLoad = { loadAverage1m: Math.round((loadavg()[0] ?? 0) * 100) / 100 };
+    if (cpu0 !== undefined && cpu1 !== undefined) host.sutCpuPercent = Math.round(((cpu1 - cpu0) / ((Date.now() - t0) / 1000)) * 100);
     const statsText = read(statFile);
     if (!statsText.trim()) {
       const out = read(join(dir, 'caller.out.log')).trim().split('\n').slice(-5).join(' | ');
@@ -155,6 +186,6 @@ export class LoadGenerator {
       countsText: read(findFile(dir, '_counts.csv')),
     });
     const errors = read(errorFile).split('\n').filter((l) => l.trim() && !/^-+ /.test(l)).slice(0, 3);
-    return { measurement, exitCode, evidenceDir: dir, errors };
+    return { measurement, exitCode, evidenceDir: dir, errors, host };
   }
 }

@@ -62,6 +62,7 @@ function step(index: number, verdict: 'pass' | 'fail', offered: number, ok: numb
     callerExit: 0,
     evidenceDir: 'steps/x',
     errors: [],
+    host: { loadAverage1m: 1 },
   };
 }
 

@@ -1,0 +1,62 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cpuSeconds, LoadGenerator } from './load-generator';
+import { DEFAULT_SERVICE_LEVEL, evaluateStep } from './service-level';
+
+const hasSipp = ((): boolean => {
+  try {
+    execFileSync('sipp', ['-v'], { stdio: 'ignore' });
+    return true;
+  } catch (err) {
+    // sipp -v exits non-zero on some builds; only a missing binary means "no SIPp".
+    return (err as NodeJS.ErrnoException).code !== 'ENOENT';
+  }
+})();
+
+const scenarios = join(import.meta.dirname, '..', '..', 'scenarios');
+const dir = mkdtempSync(join(tmpdir(), 'capacity-lg-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('process CPU time', () => {
+  it('reads user plus system seconds of a live process, nothing of a missing one', () => {
+    const t = cpuSeconds(process.pid);
+    expect(t).toBeGreaterThan(0);
+    expect(cpuSeconds(2 ** 22 + 1)).toBeUndefined();
+  });
+});
+
+// One real step against a SIPp UAS on loopback: the whole measuring path without a topology or root.
+describe.skipIf(!hasSipp)('load generator on loopback', () => {
+  it('runs a caller step against a SIPp UAS and measures it', async () => {
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const uas = { address: '127.0.0.1', port };
+    const gen = new LoadGenerator({
+      caller: { address: '127.0.0.1', port: port + 1 },
+      target: `127.0.0.1:${port}`,
+      coreServers: [uas],
+      service: '+31209990000',
+      from: '+3120555',
+      callerScenario: join(scenarios, 'uac-capacity-call.xml'),
+      coreScenario: join(scenarios, 'uas-answer.xml'),
+      dir,
+      answerTimeoutMs: 5000,
+    });
+    await gen.startCore(10000);
+    try {
+      const run = await gen.runCaller({ name: 'rate-01-20cps', rateCps: 20, calls: 40, maxConcurrent: 100, holdMs: 300 });
+      expect(run.exitCode).toBe(0);
+      expect(run.measurement).toMatchObject({ callsCreated: 40, callsSucceeded: 40, callsFailed: 0, callsUnfinished: 0, retransmissions: 0 });
+      expect(run.measurement.messages).toBe(40 * 7);
+      expect(run.measurement.setupMs.samples).toBe(40);
+      expect(run.measurement.offeredCps).toBeGreaterThan(17);
+      expect(evaluateStep(run.measurement, DEFAULT_SERVICE_LEVEL).verdict).toBe('pass');
+      expect(gen.coreAlive()).toBe(true);
+      expect(run.host.loadAverage1m).toBeGreaterThanOrEqual(0);
+    } finally {
+      await gen.stopCore();
+    }
+  });
+});
