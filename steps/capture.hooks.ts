@@ -3,7 +3,7 @@
  * (`<reportDir>/capture/public.pcap`, `core.pcap`), so GEN-02 and GEN-03 can look at everything every
  * feature did. At the end of the run both are audited once more as a whole (evidence beside the pcaps).
  */
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { After, AfterAll, BeforeAll } from '@cucumber/cucumber';
 import { startCapture, type Capture } from '../harness/capture/capture';
@@ -28,6 +28,21 @@ let startError: string | undefined;
 export function runCaptures(): RunCaptures {
   if (captures) return captures;
   throw new Error(`the run's packet captures are not running: ${startError ?? 'BeforeAll did not start them'}`);
+}
+
+/**
+ * The TLS key log of this process, if node was started with --tls-keylog (command line or NODE_OPTIONS):
+ * with it the public capture's SIP over TLS is audited too.
+ */
+export function tlsKeylogFile(): string | undefined {
+  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+  return flags.find((f) => f.startsWith('--tls-keylog='))?.slice('--tls-keylog='.length) || undefined;
+}
+
+/** One line on TLS connections the audit could not read. */
+export function tlsNote(tls: { streams: number; decrypted: number }): string {
+  if (tls.streams === tls.decrypted) return tls.streams ? `all ${tls.streams} TLS connections decrypted and audited` : '';
+  return `${tls.streams - tls.decrypted} of ${tls.streams} TLS connections not audited (${tlsKeylogFile() ? 'not decrypted with the key log' : 'no TLS key log: run cucumber with node --tls-keylog=FILE'})`;
 }
 
 /** What the topology-hiding audit looks for, from the topology and the SUT profile. */
@@ -99,9 +114,11 @@ AfterAll({ timeout: 120_000 }, async function () {
   try {
     const state = readState();
     const profile = loadSutProfile(state.profileFile);
-    const pubContents = await readCapture(pub.file);
+    const pubContents = await readCapture(pub.file, { tlsKeylog: tlsKeylogFile() });
     const audit = auditPublicCapture(pubContents.sip, { ...auditScope(state, profile.coreHostNames, profile.sbc.public.address), flows: pubContents.flows, payloads: pubContents.payloads });
-    writeAuditReport(dir, audit, 'public-topology-audit');
+    const files = writeAuditReport(dir, audit, 'public-topology-audit');
+    const note = tlsNote(pubContents.tls);
+    if (note) appendFileSync(files.text, `${note}\n`);
     writeCoreAudit(dir, auditCoreCapture((await readCapture(core.file)).flows, coreScope(state, profile.sbc.core.address)));
   } catch (err) {
     writeFileSync(join(dir, 'audit-error.txt'), `${err instanceof Error ? err.stack : String(err)}\n`);

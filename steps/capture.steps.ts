@@ -2,7 +2,7 @@
  * Steps that judge by packet captures: isolation of the core (GEN-02), TCP refused on the SIP port
  * (GEN-08) and topology hiding (GEN-03). The captures run for the whole run (capture.hooks.ts).
  */
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Given, Then, When } from '@cucumber/cucumber';
 import { readCapture, type CapturedSip } from '../harness/capture/pcap-read';
@@ -12,7 +12,7 @@ import { auditCoreCapture, formatCoreFinding, probeUdp, type CoreZoneAudit } fro
 import { probeTcp, type TcpProbeResult } from '../harness/sip/probe-tcp';
 import { run } from '../harness/util/process';
 import { check, describeRun } from './assertions';
-import { auditScope, coreScope, onScenarioEnd, runCaptures, writeCoreAudit } from './capture.hooks';
+import { auditScope, coreScope, onScenarioEnd, runCaptures, tlsKeylogFile, tlsNote, writeCoreAudit } from './capture.hooks';
 import type { SbcWorld } from './world';
 
 interface IsolationProbe {
@@ -182,9 +182,10 @@ function endpointsOf(world: SbcWorld): Set<string> {
   return out;
 }
 
-function failOnLeaks(world: SbcWorld, report: AuditReport, what: string, pcap: string): void {
+function failOnLeaks(world: SbcWorld, report: AuditReport, what: string, pcap: string, tls: string): void {
   const files = writeAuditReport(world.evidenceDir, report);
-  check(report.leaks.length === 0, () => `GEN-03: ${what} carries core addresses or host names:\n${formatAudit(report, 30)}\n  audit: ${files.text}\n  capture: ${pcap}`);
+  if (tls) appendFileSync(files.text, `${tls}\n`);
+  check(report.leaks.length === 0, () => `GEN-03: ${what} carries core addresses or host names:\n${formatAudit(report, 30)}\n  audit: ${files.text}\n  capture: ${pcap}${tls ? `\n  ${tls}` : ''}`);
 }
 
 Then('no message of this scenario\'s exchanges seen on the public side carries a core address or core host name', async function (this: SbcWorld) {
@@ -194,22 +195,23 @@ Then('no message of this scenario\'s exchanges seen on the public side carries a
   const endpoints = endpointsOf(this);
   const mine = (m: CapturedSip): boolean =>
     callIds.has(callIdOf(m.text) ?? '') || endpoints.has(`${m.src}:${m.srcPort}`) || endpoints.has(`${m.dst}:${m.dstPort}`);
-  const sip = (await readCapture(pub.file)).sip.filter(mine);
-  const report = auditPublicCapture(sip, auditScope(this.ctx.state, this.ctx.profile.coreHostNames, this.sbcPublic));
+  const contents = await readCapture(pub.file, { tlsKeylog: tlsKeylogFile() });
+  const report = auditPublicCapture(contents.sip.filter(mine), auditScope(this.ctx.state, this.ctx.profile.coreHostNames, this.sbcPublic));
   check(report.summary.fromSbc > 0, () =>
     `GEN-03: the public capture holds no message the SBC sent in this scenario's exchanges (Call-IDs ${[...callIds].join(', ') || 'none'}; endpoints ${[...endpoints].join(', ') || 'none'}), so there is nothing to audit (capture: ${pub.file})`);
-  failOnLeaks(this, report, `what the SBC sent to the public side in this scenario (${report.summary.fromSbc} messages)`, pub.file);
+  failOnLeaks(this, report, `what the SBC sent to the public side in this scenario (${report.summary.fromSbc} messages)`, pub.file, '');
   this.notes.push(formatAudit(report, 0));
 });
 
 Then('nothing the public side received during the whole run so far carries a core address or core host name', async function (this: SbcWorld) {
   const { pub } = runCaptures();
   await pub.sync();
-  const contents = await readCapture(pub.file);
+  const contents = await readCapture(pub.file, { tlsKeylog: tlsKeylogFile() });
   const report = auditPublicCapture(contents.sip, {
     ...auditScope(this.ctx.state, this.ctx.profile.coreHostNames, this.sbcPublic), flows: contents.flows, payloads: contents.payloads,
   });
   check(report.summary.fromSbc > 0, () => `GEN-03: the public capture holds no SIP message from the SBC at all, so there is nothing to audit (capture: ${pub.file})`);
-  failOnLeaks(this, report, `what the public side received during the run (${report.summary.sipMessages} SIP messages, ${report.summary.otherPayloads} other datagrams, ${report.summary.packets} packets)`, pub.file);
-  this.notes.push(formatAudit(report, 0));
+  const tls = tlsNote(contents.tls);
+  failOnLeaks(this, report, `what the public side received during the run (${report.summary.sipMessages} SIP messages, ${report.summary.otherPayloads} other datagrams, ${report.summary.packets} packets)`, pub.file, tls);
+  this.notes.push(formatAudit(report, 0), ...(tls ? [tls] : []));
 });

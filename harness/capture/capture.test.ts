@@ -1,10 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as tls from 'node:tls';
 import { afterAll, describe, expect, it } from 'vitest';
+import { makeTestPki } from '../sip/test-pki';
 import { MARKER_PREFIX, startCapture } from './capture';
 import { readCapture } from './pcap-read';
 
@@ -79,6 +81,40 @@ describe.skipIf(!canCapture)('startCapture on loopback', () => {
     } finally {
       server.close();
       await cap.stop();
+    }
+  });
+
+  it('reads SIP over TLS with the client\'s key log, and counts TLS it cannot read without one', async () => {
+    const file = join(dir, 'tls.pcap');
+    const keylog = join(dir, 'keys.log');
+    const port = base + 3;
+    const pki = await makeTestPki();
+    const cap = await startCapture({ interface: 'lo', file, filter: `tcp port ${port}` });
+    const options = 'OPTIONS sip:127.0.0.1;transport=tls SIP/2.0\r\nCall-ID: tls-1\r\nContent-Length: 0\r\n\r\n';
+    const ok = 'SIP/2.0 200 OK\r\nCall-ID: tls-1\r\nContact: <sip:10.20.0.21>\r\nContent-Length: 0\r\n\r\n';
+    const server = tls.createServer({ cert: pki.cert, key: pki.key }, (s) => s.on('data', () => s.write(ok)));
+    try {
+      await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+      const client = tls.connect({ host: '127.0.0.1', port, ca: pki.ca });
+      client.on('keylog', (line) => appendFileSync(keylog, line));
+      await new Promise<void>((r) => client.on('secureConnect', r));
+      client.write(options);
+      await new Promise((r) => client.once('data', r));
+      await new Promise<void>((r) => client.end(r));
+      await cap.sync();
+      const clear = await readCapture(file, { tlsKeylog: keylog });
+      expect(clear.tls).toEqual({ streams: 1, decrypted: 1 });
+      expect(clear.sip.map((m) => [m.transport, m.dstPort === port ? 'to-server' : 'to-client', m.text])).toEqual([
+        ['tls', 'to-server', options],
+        ['tls', 'to-client', ok],
+      ]);
+      const opaque = await readCapture(file);
+      expect(opaque.tls).toEqual({ streams: 1, decrypted: 0 });
+      expect(opaque.sip).toEqual([]);
+    } finally {
+      server.close();
+      await cap.stop();
+      await pki.cleanup();
     }
   });
 

@@ -5,7 +5,9 @@
 export { MARKER_PORT, MARKER_PREFIX, startCapture } from './capture';
 export type { Capture, CaptureOptions, CaptureSummary } from './capture';
 export { readCapture, readFlows, readSip, sipFromPayloads } from './pcap-read';
-export type { CaptureContents, CapturedPayload, CapturedSip, Flow, FlowProto } from './pcap-read';
+export type { CaptureContents, CapturedPayload, CapturedSip, Flow, FlowProto, ReadOptions } from './pcap-read';
+export { readTls } from './tls-follow';
+export type { TlsContents } from './tls-follow';
 export { describeSip, frameSipStream, isSipStart, splitSip } from './sip-text';
 export type { SipHeaderLine, SipText } from './sip-text';
 export { auditPublicCapture, coreFinder, formatAudit, formatLeak, writeAuditReport } from './topology-audit';

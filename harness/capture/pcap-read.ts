@@ -6,6 +6,7 @@
  */
 import { run } from '../util/process';
 import { frameSipStream, isSipStart } from './sip-text';
+import { readTls } from './tls-follow';
 
 export type FlowProto = 'udp' | 'tcp' | 'icmp' | 'icmpv6' | 'arp' | `ip-${number}` | 'other';
 
@@ -43,16 +44,16 @@ export interface CapturedPayload {
 
 /** One SIP message as captured. `text` is the payload decoded byte for byte (latin1), so nothing is altered. */
 export interface CapturedSip {
-  /** The frame holding the message's first byte. */
+  /** The frame holding the message's first byte (TLS: the first application-data frame of its direction). */
   frame: number;
   time: number;
   src: string;
   dst: string;
-  transport: 'udp' | 'tcp';
+  transport: 'udp' | 'tcp' | 'tls';
   srcPort: number;
   dstPort: number;
   text: string;
-  /** TCP only: the capture ended before the message did. */
+  /** TCP and TLS: the capture ended before the message did. */
   truncated?: boolean;
 }
 
@@ -60,6 +61,13 @@ export interface CaptureContents {
   flows: Flow[];
   payloads: CapturedPayload[];
   sip: CapturedSip[];
+  /** TLS connections in the capture, and how many of them a key log let us read (their SIP is in `sip`). */
+  tls: { streams: number; decrypted: number };
+}
+
+export interface ReadOptions {
+  /** A TLS key log (NSS format, e.g. from `node --tls-keylog=FILE`): SIP over TLS is then read too. */
+  tlsKeylog?: string;
 }
 
 const FIELDS = [
@@ -211,13 +219,15 @@ export function sipFromPayloads(payloads: CapturedPayload[]): CapturedSip[] {
  * Reads the whole capture. A capture still being written may end in the middle of a packet; tshark
  * then complains and exits non-zero but has printed every whole packet, which is what we keep.
  */
-export async function readCapture(file: string): Promise<CaptureContents> {
+export async function readCapture(file: string, o: ReadOptions = {}): Promise<CaptureContents> {
   const r = await run('tshark', tsharkArgs(file), { check: false, timeoutMs: 120_000 });
   if (r.code !== 0 && !/cut short in the middle of a packet/i.test(r.stderr)) {
     throw new Error(`tshark could not read ${file} (exit ${r.code}): ${r.stderr.replace(/Running as user "root".*\n?/, '').trim()}`);
   }
   const { flows, payloads } = parseFieldLines(r.stdout);
-  return { flows, payloads, sip: sipFromPayloads(payloads) };
+  const tls = await readTls(file, payloads, o.tlsKeylog);
+  const sip = [...sipFromPayloads(payloads), ...tls.sip].sort((a, b) => a.frame - b.frame);
+  return { flows, payloads, sip, tls: { streams: tls.streams, decrypted: tls.decrypted } };
 }
 
 /** Every packet of the capture as (src, dst, proto, ports). */
@@ -225,7 +235,7 @@ export async function readFlows(file: string): Promise<Flow[]> {
   return (await readCapture(file)).flows;
 }
 
-/** Every SIP message of the capture, over UDP and plain TCP, with its SDP, as the bytes really sent. */
-export async function readSip(file: string): Promise<CapturedSip[]> {
-  return (await readCapture(file)).sip;
+/** Every SIP message of the capture, over UDP, plain TCP and (with a key log) TLS, with its SDP, as the bytes really sent. */
+export async function readSip(file: string, o: ReadOptions = {}): Promise<CapturedSip[]> {
+  return (await readCapture(file, o)).sip;
 }
