@@ -50,6 +50,8 @@ describe.skipIf(!hasSipp)('load generator on loopback', () => {
       expect(run.exitCode).toBe(0);
       expect(run.measurement).toMatchObject({ callsCreated: 40, callsSucceeded: 40, callsFailed: 0, callsUnfinished: 0, retransmissions: 0 });
       expect(run.measurement.messages).toBe(40 * 7);
+      // The UAS saw the same 40 calls: INVITE, 100, 180, 200, ACK, BYE, 200.
+      expect(run.measurement.core).toEqual({ messages: 40 * 7, retransmissions: 0, failedCalls: 0 });
       expect(run.measurement.setupMs.samples).toBe(40);
       expect(run.measurement.offeredCps).toBeGreaterThan(17);
       expect(evaluateStep(run.measurement, DEFAULT_SERVICE_LEVEL).verdict).toBe('pass');

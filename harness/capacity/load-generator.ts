@@ -3,8 +3,8 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { buildArgs } from '../sipp/options';
 import { start, type Managed } from '../util/process';
-import type { StepMeasurement } from './service-level';
-import { measureStep } from './step-stats';
+import type { CoreTraffic, StepMeasurement } from './service-level';
+import { measureStep, parseCounts, parseStatRows } from './step-stats';
 
 /**
  * Runs the SIPp processes of a capacity run: the caller of one step and the answering core servers.
@@ -44,6 +44,8 @@ export interface HostLoad {
   sutCpuPercent?: number;
 }
 
+const CORE_DUMP_WAIT_MS = 1200;
+
 /** Kernel clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
 const USER_HZ = 100;
 
@@ -73,7 +75,7 @@ const findFile = (dir: string, suffix: string): string | undefined => {
 };
 
 export class LoadGenerator {
-  private core: Managed[] = [];
+  private core: { proc: Managed; dir: string }[] = [];
 
   constructor(
     private readonly o: {
@@ -98,10 +100,11 @@ export class LoadGenerator {
 
   /** Starts the core servers (SIPp UAS, answering every INVITE and waiting for the BYE). */
   async startCore(longestHoldMs: number): Promise<void> {
-    const dir = join(this.o.dir, 'core');
-    mkdirSync(dir, { recursive: true });
     this.core = this.o.coreServers.map((c) => {
       const name = `core-${c.address.split('.').pop()}`;
+      // One folder each: SIPp names its counts file after the scenario and its pid.
+      const dir = join(this.o.dir, 'core', name);
+      mkdirSync(dir, { recursive: true });
       const args = buildArgs({
         scenario: { file: this.o.coreScenario },
         localIp: c.address,
@@ -109,31 +112,50 @@ export class LoadGenerator {
         mediaIp: c.address,
         // The UAS waits for the caller's BYE: longer than any hold, plus slack for a loaded SBC.
         recvTimeoutMs: longestHoldMs + 60000,
-        statFile: join(dir, `${name}.stats.csv`),
-        statPeriodS: 5,
-        errorFile: join(dir, `${name}.errors.log`),
-        extra: ['-max_recv_loops', '100000', '-max_sched_loops', '100000'],
+        statFile: join(dir, 'uas.stats.csv'),
+        statPeriodS: 1,
+        errorFile: join(dir, 'uas.errors.log'),
+        extra: ['-trace_counts', '-max_recv_loops', '100000', '-max_sched_loops', '100000'],
       });
-      return start({ name: `capacity-${name}`, command: 'sipp', args, netns: c.netns, cwd: dir, logFile: join(dir, `${name}.out.log`) });
+      return { dir, proc: start({ name: `capacity-${name}`, command: 'sipp', args, netns: c.netns, cwd: dir, logFile: join(dir, 'uas.out.log') }) };
     });
     // SIPp binds at start-up; a bind failure ends it at once.
     await new Promise((r) => setTimeout(r, 300));
-    for (const p of this.core) {
-      if (p.child.exitCode !== null) {
-        const code = await p.exited;
-        throw new LoadGeneratorError(`core server ${p.name} did not start (exit ${code}); see ${dir}`);
+    for (const { proc, dir } of this.core) {
+      if (proc.child.exitCode !== null) {
+        const code = await proc.exited;
+        throw new LoadGeneratorError(`core server ${proc.name} did not start (exit ${code}); see ${dir}`);
       }
     }
   }
 
   /** True while every core server is still running (a crashed UAS would make the SBC look slow). */
   coreAlive(): boolean {
-    return this.core.every((p) => p.child.exitCode === null && p.child.signalCode === null);
+    return this.core.every(({ proc }) => proc.child.exitCode === null && proc.child.signalCode === null);
   }
 
   async stopCore(): Promise<void> {
-    await Promise.all(this.core.map((p) => p.stop(2000)));
+    await Promise.all(this.core.map(({ proc }) => proc.stop(2000)));
     this.core = [];
+  }
+
+  /**
+   * What the core servers have exchanged so far, summed (cumulative counters, dumped every second).
+   * The SBC's own retransmissions towards the core, and calls the core saw fail, show only here.
+   */
+  coreTotals(): CoreTraffic {
+    const total: CoreTraffic = { messages: 0, retransmissions: 0, failedCalls: 0 };
+    for (const { dir } of this.core) {
+      const counts = read(findFile(dir, '_counts.csv'));
+      if (counts.trim().split('\n').length >= 2) {
+        const c = parseCounts(counts);
+        total.messages += c.messages;
+        total.retransmissions += c.retransmissions;
+      }
+      const stats = read(join(dir, 'uas.stats.csv'));
+      if (stats.trim().split('\n').length >= 2) total.failedCalls += Number(parseStatRows(stats).at(-1)?.['FailedCall(C)'] ?? 0) || 0;
+    }
+    return total;
   }
 
   /** Runs one caller to completion and measures it. */
@@ -164,6 +186,7 @@ export class LoadGenerator {
       errorFile,
       extra: ['-d', String(plan.holdMs), '-trace_rtt', '-rtt_freq', '1', '-trace_counts', '-max_recv_loops', '100000', '-max_sched_loops', '100000'],
     });
+    const core0 = this.coreTotals();
     const cpu0 = this.o.sutPid === undefined ? undefined : cpuSeconds(this.o.sutPid);
     const t0 = Date.now();
     const proc = start({ name: `capacity-caller-${plan.name}`, command: 'sipp', args, netns: this.o.caller.netns, cwd: dir, logFile: join(dir, 'caller.out.log') });
@@ -174,6 +197,9 @@ export class LoadGenerator {
     const cpu1 = this.o.sutPid === undefined ? undefined : cpuSeconds(this.o.sutPid);
     const host: HostLoad = { loadAverage1m: Math.round((loadavg()[0] ?? 0) * 100) / 100 };
     if (cpu0 !== undefined && cpu1 !== undefined) host.sutCpuPercent = Math.round(((cpu1 - cpu0) / ((Date.now() - t0) / 1000)) * 100);
+    // The core servers dump their counters every second: wait for the dump that follows the last BYE.
+    if (this.core.length) await new Promise((r) => setTimeout(r, CORE_DUMP_WAIT_MS));
+    const core1 = this.coreTotals();
     const statsText = read(statFile);
     if (!statsText.trim()) {
       const out = read(join(dir, 'caller.out.log')).trim().split('\n').slice(-5).join(' | ');
@@ -185,6 +211,13 @@ export class LoadGenerator {
       rttText: read(findFile(dir, '_rtt.csv')),
       countsText: read(findFile(dir, '_counts.csv')),
     });
+    if (this.core.length) {
+      measurement.core = {
+        messages: core1.messages - core0.messages,
+        retransmissions: core1.retransmissions - core0.retransmissions,
+        failedCalls: core1.failedCalls - core0.failedCalls,
+      };
+    }
     const errors = read(errorFile).split('\n').filter((l) => l.trim() && !/^-+ /.test(l)).slice(0, 3);
     return { measurement, exitCode, evidenceDir: dir, errors, host };
   }

@@ -17,7 +17,7 @@ function stepLabel(s: StepRecord): string {
   return `${head}: offered ${m.offeredCps} cps, successful ${m.successfulCps} cps, ${m.callsFailed + m.callsUnfinished} of ${m.callsCreated} failed, setup p95 ${p95}, peak ${m.peakConcurrent} calls, ${s.verdict.toUpperCase()}${why}`;
 }
 
-const point = (s: StepRecord, x: number, y: number): ChartPoint => ({ x, y, colour: VERDICT_COLOUR[s.verdict], label: stepLabel(s) });
+const point = (s: StepRecord, x: number, y: number): ChartPoint => ({ x, y, colour: VERDICT_COLOUR[s.verdict], label: stepLabel(s), tag: `#${s.index}` });
 
 export function rateChart(steps: StepRecord[], sut: string, maxCps?: number): string {
   return renderChart({

@@ -54,6 +54,12 @@ describe('service level evaluation', () => {
     expect(evaluateStep(withFields({ messages: 1000, retransmissions: 10 }), DEFAULT_SERVICE_LEVEL).verdict).toBe('pass');
   });
 
+  it('counts the retransmissions on the core side of the SBC too', () => {
+    const m = withFields({ messages: 1000, retransmissions: 0, core: { messages: 1000, retransmissions: 30, failedCalls: 0 } });
+    const v = evaluateStep(m, DEFAULT_SERVICE_LEVEL);
+    expect(v.violations).toEqual(['retransmissions 1.5 % of messages > 1.0 % (caller side 0 of 1000; core side 30 of 1000)']);
+  });
+
   it('does not credit a rate the caller could not offer', () => {
     const v = evaluateStep(withFields({ targetCps: 100, offeredCps: 80 }), DEFAULT_SERVICE_LEVEL);
     expect(v.violations).toEqual(['caller offered only 80.0 of 100 cps']);

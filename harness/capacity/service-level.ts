@@ -45,6 +45,16 @@ export interface StepMeasurement {
   /** Highest number of simultaneous calls the caller held during the step. */
   peakConcurrent: number;
   durationS: number;
+  /** The same step seen by the core servers behind the SBC, when there are any. */
+  core?: CoreTraffic;
+}
+
+export interface CoreTraffic {
+  messages: number;
+  /** Mostly the SBC's own retransmissions towards the core: a storm there is the SBC's. */
+  retransmissions: number;
+  /** Calls the core servers counted as failed (e.g. an aborted dialog). */
+  failedCalls: number;
 }
 
 export type Verdict = 'pass' | 'fail';
@@ -67,8 +77,10 @@ export function failedRatio(m: StepMeasurement): number {
   return (m.callsFailed + m.callsUnfinished) / m.callsCreated;
 }
 
+/** Retransmissions among all messages on both sides of the SBC (the caller's and the core servers'). */
 export function retransmissionRatio(m: StepMeasurement): number {
-  return m.messages === 0 ? 0 : m.retransmissions / m.messages;
+  const messages = m.messages + (m.core?.messages ?? 0);
+  return messages === 0 ? 0 : (m.retransmissions + (m.core?.retransmissions ?? 0)) / messages;
 }
 
 /**
@@ -89,7 +101,8 @@ export function evaluateStep(m: StepMeasurement, sl: ServiceLevel, extra: ExtraC
   }
   const retrans = retransmissionRatio(m);
   if (retrans > sl.maxRetransmissionRatio) {
-    violations.push(`retransmissions ${pct(retrans)} of messages > ${pct(sl.maxRetransmissionRatio)} (${m.retransmissions} of ${m.messages})`);
+    const core = m.core ? `; core side ${m.core.retransmissions} of ${m.core.messages}` : '';
+    violations.push(`retransmissions ${pct(retrans)} of messages > ${pct(sl.maxRetransmissionRatio)} (caller side ${m.retransmissions} of ${m.messages}${core})`);
   }
   if (m.targetCps > 0 && m.offeredCps < m.targetCps * sl.minOfferedRatio) {
     violations.push(`caller offered only ${m.offeredCps.toFixed(1)} of ${m.targetCps} cps`);

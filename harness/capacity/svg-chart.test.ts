@@ -80,7 +80,7 @@ describe('SVG chart writer', () => {
       xLabel: 'x',
       yLabel: 'y',
       series: [
-        { name: 'a', colour: '#111111', line: true, points: [{ x: 3, y: 4, label: 'p<1>' }, { x: 1, y: 2, colour: '#ff0000' }] },
+        { name: 'a', colour: '#111111', line: true, points: [{ x: 3, y: 4, label: 'p<1>', tag: '#1' }, { x: 1, y: 2, colour: '#ff0000' }] },
         { name: 'b', colour: '#222222', marker: 'square', points: [{ x: 5, y: 9 }, { x: Number.NaN, y: 1 }] },
       ],
       references: [{ y: 8, label: 'limit', colour: '#00ff00' }, { diagonal: true, label: 'x = y', colour: '#999999' }],
@@ -95,6 +95,7 @@ describe('SVG chart writer', () => {
       { x: 5, y: 9, fill: '#222222' },
     ]);
     expect(svg).toContain('<title>p&lt;1&gt;</title>');
+    expect(svg).toMatch(/<text class="tag"[^>]*>#1<\/text>/);
     // The line joins the points in x order.
     expect(/<path d="M([\d.]+),[\d.]+ L([\d.]+),/.exec(svg)!.slice(1).map(Number).reduce((a, b) => b - a)).toBeGreaterThan(0);
     expect(svg.match(/class="reference"/g)).toHaveLength(2);
@@ -112,6 +113,7 @@ describe('SVG chart writer', () => {
     expect(niceTicks(0, 1)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
     expect(niceTicks(0, 4300).at(-1)).toBeGreaterThanOrEqual(4300);
     expect(niceTicks(0, 0)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
+    expect(niceTicks(0, 100)).toEqual([0, 20, 40, 60, 80, 100]);
   });
 
   it('escapes the five XML specials', () => {
@@ -133,6 +135,7 @@ describe('capacity plots', () => {
     ]);
     expect(svg).toContain('sbc &lt;one&gt;: offered vs successful call rate');
     expect(svg).toContain('best within SLO: 41 cps');
+    expect(svg.match(/class="tag"/g)).toHaveLength(4);
     expect(svg).toContain('FAIL: setup time p95 900 ms &gt; 500 ms &amp; &quot;more&quot; &lt;here&gt;');
   });
 

@@ -10,6 +10,8 @@ export interface ChartPoint {
   colour?: string;
   /** Tooltip text (an SVG <title>). */
   label?: string;
+  /** A short text drawn beside the point, e.g. the step number. */
+  tag?: string;
 }
 
 export interface ChartSeries {
@@ -75,8 +77,9 @@ export function renderChart(c: Chart): string {
   const all = c.series.flatMap((s) => s.points).filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
   const refYs = (c.references ?? []).flatMap((r) => (r.y === undefined ? [] : [r.y]));
   // Axes start at zero: capacity numbers are read as "how far from nothing", and a zoomed axis lies.
-  const xTicks = niceTicks(0, Math.max(1, ...all.map((p) => p.x)));
-  const yTicks = niceTicks(0, Math.max(1, ...all.map((p) => p.y), ...refYs));
+  // 5 % headroom so a point on the largest value is not drawn on the frame.
+  const xTicks = niceTicks(0, 1.05 * Math.max(1, ...all.map((p) => p.x)));
+  const yTicks = niceTicks(0, 1.05 * Math.max(1, ...all.map((p) => p.y), ...refYs));
   const xMax = xTicks[xTicks.length - 1]!;
   const yMax = yTicks[yTicks.length - 1]!;
   const sx = (x: number): number => m.left + (x / xMax) * plotW;
@@ -124,6 +127,7 @@ export function renderChart(c: Chart): string {
       } else {
         out.push(`<circle class="point" ${data} cx="${fmt(sx(p.x))}" cy="${fmt(sy(p.y))}" r="5" fill="${colour}" stroke="#222222">${title}</circle>`);
       }
+      if (p.tag) out.push(`<text class="tag" x="${fmt(sx(p.x) + 7)}" y="${fmt(sy(p.y) - 7)}" font-size="10" fill="#444444">${escapeXml(p.tag)}</text>`);
     }
     out.push(`</g>`);
   }
