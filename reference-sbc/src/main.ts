@@ -45,6 +45,9 @@ async function main(): Promise<void> {
     throw err;
   }
 
+  // A bug in one call's asynchronous path is logged; it must not end every other call.
+  process.on('unhandledRejection', (err) => log.error('unhandled rejection', { err }));
+
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;

@@ -34,7 +34,11 @@ export async function startSbc(config: Config, options: SbcOptions): Promise<Sbc
   const log = options.log;
   const events = options.events ?? new CallEvents();
   const metrics = new Metrics();
-  const timers = new Timers({ t1: config.timers.t1Ms, t2: config.timers.t2Ms, t4: config.timers.t4Ms }, options.clock);
+  const timers = new Timers(
+    { t1: config.timers.t1Ms, t2: config.timers.t2Ms, t4: config.timers.t4Ms },
+    options.clock,
+    (err) => log.error('timer callback failed', { err }),
+  );
   const transport = new TransportLayer({ log: log.child({ layer: 'transport' }), metrics, maxMessageBytes: config.limits.maxMessageBytes });
   const zones: ZoneName[] = ['public', 'core'];
   const tlsFiles = config.tls ? { cert: readPem(config.tls.cert, 'tls.cert'), key: readPem(config.tls.key, 'tls.key') } : undefined;

@@ -206,7 +206,7 @@ export class B2buaCall implements RegisteredCall {
       if (this.bAck) this.sendB(this.bAck);
       return;
     }
-    this.bDialog = Dialog.asUac(this.setup.bInvite, res, this.setup.bSide);
+    this.bDialog = Dialog.asUac(this.setup.bInvite, res, this.setup.bSide, this.setup.bTarget.endpoint);
     this.bDialog.state = DialogState.Confirmed;
     if (this.state === CallState.Ended || !this.setup.aTx.pending) {
       // CANCEL/200 race (RFC 3261 9.1 and 15): the callee answered after we gave up: ACK then BYE.

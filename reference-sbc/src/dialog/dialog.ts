@@ -39,6 +39,8 @@ export interface DialogInit {
   latchedPeer: Endpoint | undefined;
   /** The TLS connection the peer's INVITE came on, reused for requests to it (RFC 3261 18.2.2 spirit). */
   latchedConnection?: string | undefined;
+  /** Where requests go when neither route set nor remote target yields an address (e.g. a tel: Contact). */
+  fallback: Endpoint;
 }
 
 /** One SIP dialog (RFC 3261 12): identifiers, sequence numbers, route set and remote target. */
@@ -56,6 +58,7 @@ export class Dialog {
   readonly side: LocalSide;
   private readonly latchedPeer: Endpoint | undefined;
   private readonly latchedConnection: string | undefined;
+  private readonly fallback: Endpoint;
 
   constructor(init: DialogInit) {
     this.callId = init.callId;
@@ -70,12 +73,12 @@ export class Dialog {
     this.side = init.side;
     this.latchedPeer = init.latchedPeer;
     this.latchedConnection = init.latchedConnection;
+    this.fallback = init.fallback;
   }
 
   /** RFC 3261 12.1.1: the UAS side of a dialog created by the INVITE it received. */
   static asUas(invite: SipRequest, localTag: string, side: LocalSide, source: Endpoint, connectionId?: string): Dialog {
     const from = invite.from();
-    const contact = invite.headers.getValues('contact')[0];
     return new Dialog({
       callId: invite.callId(),
       localTag,
@@ -84,19 +87,19 @@ export class Dialog {
       remoteUri: serializeNameAddr({ ...from, params: withoutParam(from.params, 'tag') }),
       localSeq: 0,
       remoteSeq: invite.cseq().seq,
-      remoteTarget: contact === undefined ? invite.uri : serializeUri(parseNameAddr(contact).uri),
+      remoteTarget: contactUri(invite) ?? invite.uri,
       routeSet: invite.headers.getValues('record-route'),
       side,
       latchedPeer: source,
       latchedConnection: connectionId,
+      fallback: source,
     });
   }
 
   /** RFC 3261 12.1.2: the UAC side, from the INVITE we sent and the response that set the remote tag. */
-  static asUac(invite: SipRequest, response: SipResponse, side: LocalSide): Dialog {
+  static asUac(invite: SipRequest, response: SipResponse, side: LocalSide, firstHop: Endpoint): Dialog {
     const from = invite.from();
     const to = response.to();
-    const contact = response.headers.getValues('contact')[0];
     return new Dialog({
       callId: invite.callId(),
       localTag: nameAddrTag(from) ?? '',
@@ -105,17 +108,18 @@ export class Dialog {
       remoteUri: serializeNameAddr({ ...to, params: withoutParam(to.params, 'tag') }),
       localSeq: invite.cseq().seq,
       remoteSeq: 0,
-      remoteTarget: contact === undefined ? invite.uri : serializeUri(parseNameAddr(contact).uri),
+      remoteTarget: contactUri(response) ?? invite.uri,
       routeSet: [...response.headers.getValues('record-route')].reverse(),
       side,
       latchedPeer: undefined,
+      fallback: firstHop,
     });
   }
 
   /** Updates the remote target from a 2xx or target-refresh request (RFC 3261 12.2.1.2 / 12.2.2). */
   refreshTarget(message: SipRequest | SipResponse): void {
-    const contact = message.headers.getValues('contact')[0];
-    if (contact !== undefined) this.remoteTarget = serializeUri(parseNameAddr(contact).uri);
+    const target = contactUri(message);
+    if (target !== undefined) this.remoteTarget = target;
   }
 
   /**
@@ -157,9 +161,14 @@ export class Dialog {
   target(): Target {
     const { zone, protocol } = this.side;
     const first = this.routeSet[0];
-    let endpoint: Endpoint | undefined;
-    if (first !== undefined) endpoint = uriEndpoint(serializeUri(parseNameAddr(first).uri), protocol);
-    else endpoint = this.latchedPeer ?? uriEndpoint(this.remoteTarget, protocol);
+    let endpoint: Endpoint;
+    try {
+      if (first !== undefined) endpoint = uriEndpoint(serializeUri(parseNameAddr(first).uri), protocol);
+      else endpoint = this.latchedPeer ?? uriEndpoint(this.remoteTarget, protocol);
+    } catch {
+      // A peer's unusable Route/Contact must not break the call: use the address we know works.
+      endpoint = this.fallback;
+    }
     const connectionId = first === undefined ? this.latchedConnection : undefined;
     return { zone, protocol, endpoint, ...(connectionId === undefined ? {} : { connectionId }) };
   }
@@ -181,4 +190,15 @@ export class Dialog {
 export function uriEndpoint(uri: string, protocol: Protocol): Endpoint {
   const parsed = parseSipUri(uri);
   return { address: hostToAddress(parsed.host), port: parsed.port ?? (protocol === 'tls' ? 5061 : 5060) };
+}
+
+/** The URI of a message's first Contact, or undefined when absent or unparsable (peer input). */
+function contactUri(message: SipRequest | SipResponse): string | undefined {
+  const contact = message.headers.getValues('contact')[0];
+  if (contact === undefined) return undefined;
+  try {
+    return serializeUri(parseNameAddr(contact).uri);
+  } catch {
+    return undefined;
+  }
 }

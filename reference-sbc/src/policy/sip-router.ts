@@ -65,7 +65,12 @@ export class SipRouter implements TransactionUser {
         tx.respond(answerOptions(request));
         return;
       case 'INVITE':
-        if (tx instanceof InviteServerTransaction) void this.newInvite(request, tx, inbound);
+        if (tx instanceof InviteServerTransaction) {
+          this.newInvite(request, tx, inbound).catch((err: unknown) => {
+            this.deps.log.error('INVITE processing failed', { err });
+            if (tx.pending) tx.respond(createResponse(request, 500, undefined, newTag()));
+          });
+        }
         return;
       case 'BYE':
         this.refuse(tx, { status: 481 }, inbound);

@@ -151,8 +151,12 @@ export class InviteClientTransaction {
     this.ctx.transport.send(message, this.target).catch((err: unknown) => {
       if (this.state !== InviteClientState.Calling || message !== this.request) return;
       // 17.1.4: a transport error while sending the INVITE -> 503 to the TU, Terminated.
-      this.handlers.onFailure(err instanceof TransportError ? err : new TransportError(this.target.zone, String(err), err));
       this.terminate();
+      try {
+        this.handlers.onFailure(err instanceof TransportError ? err : new TransportError(this.target.zone, String(err), err));
+      } catch (tuErr) {
+        this.ctx.log.error('transaction user failed on a transport error', { err: tuErr });
+      }
     });
   }
 }

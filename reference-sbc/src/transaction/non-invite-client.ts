@@ -91,8 +91,12 @@ export class NonInviteClientTransaction {
     this.ctx.transport.send(this.request, this.target).catch((err: unknown) => {
       if (this.state !== NonInviteClientState.Trying && this.state !== NonInviteClientState.Proceeding) return;
       // 17.1.4: transport error -> 503 to the TU, Terminated.
-      this.handlers.onFailure(err instanceof TransportError ? err : new TransportError(this.target.zone, String(err), err));
       this.terminate();
+      try {
+        this.handlers.onFailure(err instanceof TransportError ? err : new TransportError(this.target.zone, String(err), err));
+      } catch (tuErr) {
+        this.ctx.log.error('transaction user failed on a transport error', { err: tuErr });
+      }
     });
   }
 }

@@ -36,12 +36,18 @@ export class Timers {
   readonly t2: number;
   readonly t4: number;
   readonly clock: Clock;
+  private readonly onError: (err: unknown) => void;
 
-  constructor(settings: TimerSettings = { t1: 500, t2: 4000, t4: 5000 }, clock: Clock = systemClock) {
+  /**
+   * `onError` receives what a timer callback throws. Production logs it so one bad call cannot
+   * take the process down; the default rethrows so tests see the bug.
+   */
+  constructor(settings: TimerSettings = { t1: 500, t2: 4000, t4: 5000 }, clock: Clock = systemClock, onError?: (err: unknown) => void) {
     this.t1 = settings.t1;
     this.t2 = settings.t2;
     this.t4 = settings.t4;
     this.clock = clock;
+    this.onError = onError ?? ((err) => { throw err; });
   }
 
   /** Timer A initial value: INVITE request retransmit interval (UDP). */
@@ -77,7 +83,11 @@ export class Timers {
     const handle = this.clock.setTimeout(() => {
       if (!live) return;
       live = false;
-      fn();
+      try {
+        fn();
+      } catch (err) {
+        this.onError(err);
+      }
     }, ms);
     return {
       cancel: () => {

@@ -153,6 +153,17 @@ describe('B2BUA call flows', () => {
     expect(sig.transactions.size).toEqual({ servers: 0, clients: 0 });
   });
 
+  it('survives an unusable Contact from the core: in-dialog requests go to the core server it called', async () => {
+    await fromCaller(invite());
+    const ok = createResponse(coreRequest('INVITE'), 200, undefined, 'coretag');
+    ok.headers.append('Contact', '<tel:+4930123>');
+    await fromCore(ok);
+    await fromCaller(callerAck(publicToTag()));
+    const ack = transport.sent.filter((x) => x.target.zone === 'core').pop();
+    expect(ack?.message.kind === 'request' && ack.message.method).toBe('ACK');
+    expect(ack && 'endpoint' in ack.target ? ack.target.endpoint : undefined).toEqual(CORE_SERVER);
+  });
+
   it('CANCEL/200 race: 487 to the caller, then ACK and BYE to the core that answered anyway', async () => {
     await fromCaller(invite());
     await fromCore(coreAnswer(180));
