@@ -97,9 +97,12 @@ async function features(o: { profileFile: string; reportDir: string; runId: stri
   let scenarios: ScenarioResult[] = [];
   try {
     const ndjson = join(o.reportDir, 'cucumber.ndjson');
+    mkdirSync(join(o.reportDir, 'capture'), { recursive: true });
     const args = [
       'netns', 'exec', topology.state.namespaces.pub,
-      process.execPath, '--import', 'tsx', join(REPO_ROOT, 'node_modules', '@cucumber', 'cucumber', 'bin', 'cucumber.js'),
+      // The key log lets the topology-hiding audit decrypt the TLS legs the suite's own client captured.
+      process.execPath, `--tls-keylog=${join(o.reportDir, 'capture', 'tls-keys.log')}`, '--import', 'tsx',
+      join(REPO_ROOT, 'node_modules', '@cucumber', 'cucumber', 'bin', 'cucumber.js'),
       '--format', `message:${ndjson}`,
       '--format', `html:${join(o.reportDir, 'cucumber.html')}`,
       '--format', `junit:${join(o.reportDir, 'junit.xml')}`,
