@@ -3,14 +3,15 @@ Feature: Media through the SBC: G.711 towards the core, SRTP on TLS legs
   Only G.711 reaches the core (REQUIREMENTS.md IN-03), a caller offering SRTP gets a call whose
   public leg is valid SRTP (GEN-09), and a TLS leg towards the public side is offered SRTP even
   when the core offered plain RTP (OUT-03). Media is checked where it arrives: by an analyser on
-  the caller's host and one on the core server's host.
+  the caller's host and one on the core server's host. telephone-event/8000 (RFC 4733 key presses,
+  not audio) may accompany G.711 towards the core; no other payload format may.
 
   @IN-03
   Scenario: The core is offered only G.711 whatever the caller offers
     Given the core servers answer calls with a media endpoint
     When a public caller dials a new number over UDP offering PCMU, PCMA, G722, opus, G729 and telephone-event
     Then the caller saw the call answered
-    And the INVITE the core server received offers PCMU and PCMA and no other audio codec
+    And the INVITE the core server received offers G.711 and no other codec
 
   @IN-03
   Scenario: An offer without G.711 is refused with 488 before it reaches the core
