@@ -63,7 +63,8 @@ const DEFAULT_INTERFACES: Readonly<Record<MediaZone, string>> = { public: 'pub',
 /** Applies to every ng offer/answer: the SBC anchors all media and speaks for both sides. */
 const COMMON_FLAGS: NgDict = {
   ICE: 'remove',
-  // Without these rtpengine keeps the offerer's o= address and session c= (checked with 10.5).
+  // Without 'origin' rtpengine 10.5 keeps the offerer's o= address (checked); 'session-connection'
+  // covers versions that leave the session-level c= alone. sdp-guard.ts re-checks both.
   replace: ['origin', 'session-connection'],
 };
 
