@@ -27,3 +27,16 @@ Feature: Call detail records in PostgreSQL
     When 20 public callers each dial a new number over UDP and hang up after 1 s
     And the CDR database is started again after being down for 20 s
     Then every one of those 20 calls has exactly one CDR row within 30 s
+
+  @GEN-05 @GEN-07
+  Scenario: A rejected call gets its own row with duration 0
+    Given the core servers reject calls with 486 Busy Here
+    When a public caller dials a new number over UDP and is rejected
+    Then the caller's CDR row has final status 486, no answer time and duration 0
+
+  @GEN-05 @GEN-07
+  Scenario: A call cancelled while ringing gets its own row with duration 0
+    Given the core servers ring and never answer
+    When a public caller dials a new number over UDP and cancels after 1 s of ringing
+    Then the caller saw its CANCEL answered 200 and the INVITE ended 487
+    And the caller's CDR row has final status 487, no answer time and duration 0

@@ -96,3 +96,18 @@ Then('the core leg shares no Call-ID, tag, Via or Contact with the public leg', 
   }
   check(leaks.length === 0, () => `GEN-01: the core leg carries the public leg's addressing: ${leaks.join('; ')}`);
 });
+
+Given('the core servers ring and never answer', async function (this: SbcWorld) {
+  await this.ctx.core.ensure('ring-no-answer');
+  this.onScenarioEnd(() => this.ctx.core.ensure('answer'));
+});
+
+When('a public caller dials a new number over UDP and cancels after {int} s of ringing', async function (this: SbcWorld, seconds: number) {
+  const number = this.newNumber();
+  await this.runPublicSipp('caller', 'uac-invite-cancelled.xml', { service: number, keys: { from: '+31201110000' }, extra: ['-d', String(seconds * 1000)] });
+});
+
+Then('the caller saw its CANCEL answered 200 and the INVITE ended 487', function (this: SbcWorld) {
+  const r = this.result('caller');
+  check(r.outcome === 'all-calls-succeeded', () => `the cancelled call did not go as scripted (180, CANCEL, 200, 487, ACK):\n${describeRun(r)}`);
+});

@@ -5,7 +5,7 @@
  */
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { After, AfterAll, BeforeAll } from '@cucumber/cucumber';
+import { AfterAll, BeforeAll } from '@cucumber/cucumber';
 import { startCapture, type Capture } from '../harness/capture/capture';
 import { readCapture } from '../harness/capture/pcap-read';
 import { auditPublicCapture, writeAuditReport, type AuditOptions } from '../harness/capture/topology-audit';
@@ -81,27 +81,9 @@ BeforeAll({ timeout: 30_000 }, async function () {
 });
 
 /** Undo actions a scenario registered (a route it added, a core behaviour it switched), even when it failed. */
-const cleanups = new WeakMap<SbcWorld, (() => Promise<void>)[]>();
-
 export function onScenarioEnd(world: SbcWorld, fn: () => Promise<void>): void {
-  const list = cleanups.get(world) ?? [];
-  list.push(fn);
-  cleanups.set(world, list);
+  world.onScenarioEnd(fn);
 }
-
-After({ timeout: 30_000 }, async function (this: SbcWorld) {
-  const list = cleanups.get(this) ?? [];
-  cleanups.delete(this);
-  const problems: string[] = [];
-  for (const fn of list.reverse()) {
-    try {
-      await fn();
-    } catch (err) {
-      problems.push(err instanceof Error ? err.message : String(err));
-    }
-  }
-  if (problems.length) throw new Error(`scenario clean-up failed: ${problems.join('; ')}`);
-});
 
 AfterAll({ timeout: 120_000 }, async function () {
   if (!captures) return;

@@ -127,3 +127,14 @@ AfterAll(async function () {
   await reader?.close();
   reader = undefined;
 });
+
+Then('the caller\'s CDR row has final status {int}, no answer time and duration 0', async function (this: SbcWorld, status: number) {
+  const row = await rowFor(this, 'GEN-05');
+  if (row === 'skipped') return row;
+  const problems: string[] = [];
+  if (row.finalStatus !== status) problems.push(`final status ${row.finalStatus}, expected ${status}`);
+  if (row.answerAt !== null) problems.push(`answer time ${row.answerAt.toISOString()} for a call never answered`);
+  if (row.durationS !== 0) problems.push(`duration ${row.durationS} s, expected 0`);
+  check(problems.length === 0, () => `GEN-07: the CDR of unanswered call ${row.callId}: ${problems.join('; ')}`);
+  return undefined;
+});

@@ -16,11 +16,13 @@ Before(function (this: SbcWorld, { pickle }) {
   this.openEvidence(scenarioIndex, pickle.name);
 });
 
-After(async function (this: SbcWorld, { result }) {
+After({ timeout: 30_000 }, async function (this: SbcWorld, { result }) {
+  const problems = await this.runCleanups();
   const status = result?.status ?? Status.UNKNOWN;
   this.writeEvidence(String(status));
   if (status !== Status.PASSED && this.notes.length) this.attach(this.notes.join('\n'), 'text/plain');
   this.attach(`evidence: ${this.evidenceDir}`, 'text/plain');
+  if (problems.length) throw new Error(`scenario clean-up failed: ${problems.join('; ')}`);
 });
 
 AfterAll({ timeout: 30_000 }, async function () {

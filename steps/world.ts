@@ -46,6 +46,8 @@ export class SbcWorld extends World {
   /** Numbers this scenario dialled, by label ('the number'). */
   readonly numbers = new Map<string, string>();
   notes: string[] = [];
+  /** Undo actions (a core behaviour switched, a route added), run after the scenario even when it failed. */
+  private readonly cleanups: (() => Promise<void>)[] = [];
 
   constructor(options: IWorldOptions) {
     super(options);
@@ -110,6 +112,23 @@ export class SbcWorld extends World {
     const r = this.sipp.get(role);
     if (!r) throw new Error(`no SIPp run called "${role}" in this scenario`);
     return r;
+  }
+
+  onScenarioEnd(fn: () => Promise<void>): void {
+    this.cleanups.push(fn);
+  }
+
+  /** Runs the undo actions, last registered first; returns what failed. */
+  async runCleanups(): Promise<string[]> {
+    const problems: string[] = [];
+    for (const fn of this.cleanups.splice(0).reverse()) {
+      try {
+        await fn();
+      } catch (err) {
+        problems.push(err instanceof Error ? err.message : String(err));
+      }
+    }
+    return problems;
   }
 
   openEvidence(index: number, name: string): void {

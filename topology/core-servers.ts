@@ -8,12 +8,13 @@ import { REPO_ROOT } from './paths';
  * needs another behaviour switches them (restart with another scenario file); every instance's message
  * trace is kept, so what a core server received is found by the dialled number, never by Call-ID.
  */
-export type CoreBehaviour = 'answer' | 'answer-then-bye' | 'reject-486' | 'answer-media';
+export type CoreBehaviour = 'answer' | 'answer-then-bye' | 'reject-486' | 'answer-media' | 'ring-no-answer';
 
 const SCENARIO: Record<CoreBehaviour, string> = {
   answer: 'uas-answer.xml',
   'answer-then-bye': 'uas-answer-then-bye.xml',
   'reject-486': 'uas-reject-486.xml',
+  'ring-no-answer': 'uas-ring-no-answer.xml',
   // Media goes to a suite endpoint on port 41000 of each core server (steps/media.steps.ts).
   'answer-media': 'uas-answer-media.xml',
 };
