@@ -10,6 +10,7 @@ import { Timers, type Clock } from './transaction/timers';
 import { TransportLayer } from './transport/transport-layer';
 import { TlsListener } from './transport/tls-listener';
 import { UdpListener } from './transport/udp-listener';
+import { MediaAnchor, g711Check } from './media/index';
 
 export interface SbcOptions {
   log: Logger;
@@ -60,7 +61,12 @@ export async function startSbc(config: Config, options: SbcOptions): Promise<Sbc
     }
   }
   metrics.gauge('sbc_tls_connections', 'Open TLS connections by zone', () => tlsListeners.map((l) => ({ labels: { zone: l.zone }, value: l.connectionCount })));
-  const { transactions, registry, receive } = createSignalling(config, { transport, timers, events, metrics, log });
+  const anchor = config.media ? new MediaAnchor({
+    rtpengine: config.media.rtpengine,
+    addresses: { public: config.zones.public.address, core: config.zones.core.address },
+    log: log.child({ layer: 'media' }),
+  }) : undefined;
+  const { transactions, registry, receive } = createSignalling(config, { transport, timers, events, metrics, log, ...(anchor ? { media: { port: anchor, check: g711Check } } : {}) });
   transport.onMessage(receive);
 
   let ready = false;
@@ -97,6 +103,7 @@ export async function startSbc(config: Config, options: SbcOptions): Promise<Sbc
       // Let the BYEs/CANCELs of the terminated calls leave before the sockets close.
       await new Promise((resolve) => setTimeout(resolve, 50));
       transactions.clear();
+      await anchor?.close();
       await admin.close();
       await transport.close();
       log.info('sbc stopped');

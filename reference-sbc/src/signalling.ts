@@ -13,6 +13,7 @@ import type { Timers } from './transaction/timers';
 import { TransactionLayer } from './transaction/transaction-layer';
 import type { TransactionTransport } from './transaction/types';
 import type { Endpoint, Inbound, Protocol } from './transport/types';
+import { codecCheckStep, mediaOfferStep, type MediaPort, type OfferCheck } from './policy/media-steps';
 
 /** Timer C: how long the SBC waits for a final answer on the new leg before giving up. */
 const SETUP_TIMEOUT_MS = 180_000;
@@ -33,7 +34,7 @@ export interface Signalling {
  * Builds the transaction, dialog and policy layers on top of a transport (real sockets in
  * production, a fake in tests) and wires them together.
  */
-export function createSignalling(config: Config, deps: { transport: SignallingTransport; timers: Timers; events: CallEvents; metrics: Metrics; log: Logger }): Signalling {
+export function createSignalling(config: Config, deps: { transport: SignallingTransport; timers: Timers; events: CallEvents; metrics: Metrics; log: Logger; media?: { port: MediaPort; check: OfferCheck } }): Signalling {
   const { transport, timers, events, metrics, log } = deps;
   const transactions = new TransactionLayer({ transport, timers, log: log.child({ layer: 'transaction' }), metrics, maxTransactions: config.limits.maxTransactions });
   const registry = new CallRegistry<B2buaCall>(config.limits.maxCalls);
@@ -43,7 +44,10 @@ export function createSignalling(config: Config, deps: { transport: SignallingTr
     const local = transport.local(zone, protocol);
     return local ? { zone, protocol, local } : undefined;
   };
-  const forward = forwardStep({ transactions, timers, registry, events, log: log.child({ layer: 'call' }), sideOf, setupTimeoutMs: SETUP_TIMEOUT_MS });
+  const media = deps.media;
+  const forward = forwardStep({ transactions, timers, registry, events, log: log.child({ layer: 'call' }), sideOf, setupTimeoutMs: SETUP_TIMEOUT_MS, ...(media ? { media: media.port } : {}) });
+  const warnHost = config.zones.public.address;
+  const offer = media ? [mediaOfferStep(media.port, warnHost)] : [];
   const access = accessControlStep(config.coreServers);
   const announce = announceStep(events);
   const router = new SipRouter({
@@ -53,10 +57,13 @@ export function createSignalling(config: Config, deps: { transport: SignallingTr
     metrics,
     publicZone: 'public',
     steps: {
-      inbound: [access, announce, roundRobinRouteStep(new RoundRobin(config.coreServers), 'core'), forward],
-      outbound: [access, announce, outboundNotRoutedStep(), forward],
+      inbound: [access, announce, ...(media ? [codecCheckStep(media.check, warnHost)] : []), roundRobinRouteStep(new RoundRobin(config.coreServers), 'core'), ...offer, forward],
+      outbound: [access, announce, outboundNotRoutedStep(), ...offer, forward],
     },
-    onRejected: (ctx, status, endReason) => events.emit({ kind: 'ended', key: ctx.key, endAt: new Date(), finalStatus: status, endReason }),
+    onRejected: (ctx, status, endReason) => {
+      void media?.port.delete(ctx.key);
+      events.emit({ kind: 'ended', key: ctx.key, endAt: new Date(), finalStatus: status, endReason });
+    },
   });
   transactions.setUser(router);
   return { transactions, registry, receive: (inbound) => transactions.receive(inbound) };

@@ -11,6 +11,7 @@ import { Dialog, DialogState, type LocalSide } from './dialog';
 import { copyBody } from './leg-request';
 import { InDialogRelay } from './in-dialog-relay';
 import { ReinviteRelay } from './reinvite-relay';
+import { sdpBody, type SdpRewriter } from './sdp-rewriter';
 import { TwoXxRetransmitter } from './two-xx-retransmitter';
 
 export enum CallState {
@@ -33,6 +34,8 @@ export interface CallHooks {
   ended(finalStatus: number, reason: EndReason): void;
   /** All dialog state is gone; the owner drops its references. */
   released(): void;
+  /** Media anchoring: every SDP that crosses legs goes through it. Absent: SDP crosses unchanged. */
+  sdp?: SdpRewriter;
 }
 
 export interface CallSetup {
@@ -82,6 +85,8 @@ export class B2buaCall implements RegisteredCall {
   private setupTimer: Timer | undefined;
   private cancelTimer: Timer | undefined;
   private retransmitter: TwoXxRetransmitter | undefined;
+  /** B-leg responses wait here while their SDP is rewritten, so a 200 never overtakes its 183. */
+  private relayChain: Promise<void> = Promise.resolve();
 
   constructor(setup: CallSetup, deps: CallDeps) {
     this.setup = setup;
@@ -89,8 +94,8 @@ export class B2buaCall implements RegisteredCall {
     this.key = setup.key;
     this.inviteTxKey = setup.aTx.key;
     this.log = deps.log.child({ call: setup.key });
-    this.relay = new InDialogRelay(deps.transactions, this.log);
-    this.reinvites = new ReinviteRelay(deps.transactions, deps.timers, this.log);
+    this.relay = new InDialogRelay(deps.transactions, this.log, deps.hooks.sdp);
+    this.reinvites = new ReinviteRelay(deps.transactions, deps.timers, this.log, deps.hooks.sdp);
   }
 
   legIds(): Array<{ side: LegSide; callId: string; localTag: string }> {
@@ -113,7 +118,7 @@ export class B2buaCall implements RegisteredCall {
 
   start(): void {
     this.bTx = this.deps.transactions.sendRequest(this.setup.bInvite, this.setup.bTarget, {
-      onResponse: (res) => this.onBResponse(res),
+      onResponse: (res) => this.onBResponseQueued(res),
       onFailure: (err) => this.onBFailure(err),
     }) as InviteClientTransaction;
     this.setupTimer = this.deps.timers.start(this.deps.setupTimeoutMs, () => this.onSetupTimeout());
@@ -156,7 +161,7 @@ export class B2buaCall implements RegisteredCall {
       else this.reinvites.start(side, request, tx, dialog, other);
       return;
     }
-    this.relay.forward(request, tx, dialog, other);
+    this.relay.forward(side, request, tx, dialog, other);
   }
 
   /** Ends the call from our side (shutdown): BYE to confirmed legs, 503/CANCEL to pending ones. */
@@ -169,6 +174,42 @@ export class B2buaCall implements RegisteredCall {
       this.finish(200, reason);
       if (this.aDialog) this.sendBye(this.aDialog);
       if (this.bDialog) this.sendBye(this.bDialog);
+    }
+    this.release();
+  }
+
+  private onBResponseQueued(res: SipResponse): void {
+    const rewriter = this.deps.hooks.sdp;
+    const sdp = res.status > 100 && res.status < 300 ? sdpBody(res) : undefined;
+    if (!rewriter || sdp === undefined) {
+      this.relayChain = this.relayChain.then(() => this.onBResponse(res)).catch((err: unknown) => this.log.error('relaying a response failed', { err }));
+      return;
+    }
+    const toTag = res.to().params.find((p) => p.name.toLowerCase() === 'tag')?.value ?? '';
+    this.relayChain = this.relayChain.then(async () => {
+      if (res.status >= 200 && this.bDialog) return this.onBResponse(res);
+      try {
+        res.body = Buffer.from(await rewriter.answer(sdp, toTag));
+      } catch (err) {
+        this.log.warn('media answer failed', { err, status: res.status });
+        if (res.status < 200) return;
+        this.onBMediaFailure(res, (err as SbcError).status ?? 500);
+        return;
+      }
+      this.onBResponse(res);
+    }).catch((err: unknown) => this.log.error('relaying a response failed', { err }));
+  }
+
+  /** The callee answered but its media cannot be anchored: end the B leg, tell the caller. */
+  private onBMediaFailure(res: SipResponse, status: number): void {
+    this.setupTimer?.cancel();
+    this.bDialog = Dialog.asUac(this.setup.bInvite, res, this.setup.bSide, this.setup.bTarget.endpoint);
+    this.bAck = this.bDialog.createRequest('ACK', this.setup.bInvite.cseq().seq);
+    this.sendB(this.bAck);
+    this.sendBye(this.bDialog);
+    if (this.setup.aTx.pending) {
+      this.answerA(createResponse(this.setup.aTx.request, status, undefined, this.setup.aTag));
+      this.finish(status, 'failed');
     }
     this.release();
   }

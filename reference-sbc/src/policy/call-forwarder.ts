@@ -1,7 +1,7 @@
 import type { CallEvents } from '../events';
 import type { Logger } from '../logger';
 import { B2buaCall } from '../dialog/b2bua-call';
-import type { CallRegistry } from '../dialog/call-registry';
+import type { CallRegistry, LegSide } from '../dialog/call-registry';
 import type { LocalSide } from '../dialog/dialog';
 import { createLegInvite, type LegParty } from '../dialog/leg-request';
 import { newTag } from '../sip/ids';
@@ -11,6 +11,7 @@ import type { Timers } from '../transaction/timers';
 import type { Protocol } from '../transport/types';
 import { addressToHost } from '../sip/uri';
 import { CONTINUE, reject, type InviteStep } from './invite-pipeline';
+import type { MediaPort, MediaZone } from './media-steps';
 
 export interface ForwardDeps {
   transactions: TransactionLayer;
@@ -21,6 +22,7 @@ export interface ForwardDeps {
   /** The SBC's own side in a zone (socket address advertised in Via/Contact). */
   sideOf(zone: string, protocol: Protocol): LocalSide | undefined;
   setupTimeoutMs: number;
+  media?: MediaPort;
 }
 
 /**
@@ -32,6 +34,7 @@ export function forwardStep(deps: ForwardDeps): InviteStep {
     name: 'forward',
     run: (ctx) => {
       const route = ctx.route;
+      const media = deps.media;
       if (!route) return reject(500, 'Server Internal Error');
       if (deps.registry.full) return reject(503);
       const aSide = deps.sideOf(ctx.inbound.zone, ctx.inbound.protocol);
@@ -45,8 +48,8 @@ export function forwardStep(deps: ForwardDeps): InviteStep {
         to: { ...party(to.uri, to.displayName, route.toHost), user: userForUri(route.requestUri) },
         side: bSide,
         maxForwards: ctx.maxForwards,
-        body: ctx.request.body,
-        contentType: ctx.request.headers.get('content-type'),
+        body: ctx.offerSdp !== undefined ? Buffer.from(ctx.offerSdp) : ctx.request.body,
+        contentType: ctx.offerSdp !== undefined ? 'application/sdp' : ctx.request.headers.get('content-type'),
         callId: ctx.newCallId,
       });
       const call = new B2buaCall({
@@ -63,9 +66,21 @@ export function forwardStep(deps: ForwardDeps): InviteStep {
         log: deps.log,
         setupTimeoutMs: deps.setupTimeoutMs,
         hooks: {
-          answered: () => deps.events.emit({ kind: 'answered', key: ctx.key, answerAt: new Date(), mediaEncrypted: false }),
+          answered: () => deps.events.emit({ kind: 'answered', key: ctx.key, answerAt: new Date(), mediaEncrypted: deps.media?.session(ctx.key)?.encrypted ?? false }),
           ended: (finalStatus, endReason) => deps.events.emit({ kind: 'ended', key: ctx.key, endAt: new Date(), finalStatus, endReason }),
-          released: () => deps.registry.remove(call),
+          released: () => {
+            deps.registry.remove(call);
+            void deps.media?.delete(ctx.key);
+          },
+          ...(media ? {
+            sdp: {
+              offer: (sdp: string, fromSide: LegSide, fromTag: string) => {
+                const [from, to] = fromSide === 'a' ? [aSide, bSide] : [bSide, aSide];
+                return media.offer(ctx.key, sdp, { from: from.zone as MediaZone, to: to.zone as MediaZone, toTransport: to.protocol, fromTag });
+              },
+              answer: (sdp: string, toTag: string) => media.answer(ctx.key, sdp, { toTag }),
+            },
+          } : {}),
         },
       });
       deps.registry.add(call);

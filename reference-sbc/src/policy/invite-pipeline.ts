@@ -28,6 +28,8 @@ export interface InviteContext {
   readonly caller: string | undefined;
   maxForwards: number;
   route?: RouteDecision;
+  /** The SDP the new leg is offered (rtpengine's rewrite), when media is anchored. */
+  offerSdp?: string;
   /** Set once the `started` event went out, so a later rejection is reported as the call's end. */
   announced: boolean;
 }
