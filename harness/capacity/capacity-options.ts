@@ -40,7 +40,8 @@ export function capacityOptions(req: CapacityRequest = {}): CapacityOptions {
     rate: {
       startCps: Math.min(req.startCps ?? 20, maxCps),
       maxCps,
-      growth: 1.6,
+      // Doubling reaches a few hundred cps in 5 steps; the two bisections then narrow the last doubling to a quarter.
+      growth: 2,
       bisectSteps: 2,
       resolutionCps: 2,
       stepS: req.stepS ?? clamp(Math.round(budgetS / 30), 5, 10),

@@ -47,6 +47,11 @@ export async function runCapacityInTopology(i: CapacityRunInput): Promise<{ resu
     dir: stepsDir,
     answerTimeoutMs: 10000,
     sutPid: i.state.sbc.pid,
+    zones: [
+      { name: 'public', netns: i.state.namespaces.pub },
+      { name: 'sbc', netns: i.state.namespaces.sbc },
+      { name: 'core', netns: i.state.namespaces.core },
+    ],
   });
   const machine = machineInfo(await sippVersion());
   const startedAt = new Date();

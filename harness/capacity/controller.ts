@@ -73,8 +73,8 @@ export interface CapacityOutcome {
   concurrencyRampCps?: number;
 }
 
-/** Per-step overhead: SIPp start and stop, the last BYE transactions, reading the traces. */
-const STEP_OVERHEAD_S = 3;
+/** Per-step overhead: SIPp start and stop, the core servers' last dump, reading the traces (measured: ~1.3 s). */
+const STEP_OVERHEAD_S = 2;
 
 export function ratePlan(o: CapacityOptions, cps: number): CallerPlan & { estimateS: number } {
   const calls = Math.max(1, Math.round(cps * o.rate.stepS));
@@ -109,6 +109,14 @@ export function concurrencyPlan(o: CapacityOptions, calls: number, rampCapCps: n
   };
 }
 
+function hostText(h: HostLoad): string {
+  const parts = [`load ${h.loadAverage1m}`];
+  if (h.sutCpuPercent !== undefined) parts.push(`SUT cpu ${h.sutCpuPercent} %`);
+  const drops = Object.entries(h.udpReceiveBufferDrops ?? {}).filter(([, n]) => n > 0);
+  if (drops.length) parts.push(`UDP drops ${drops.map(([zone, n]) => `${zone} ${n}`).join(', ')}`);
+  return parts.join(', ');
+}
+
 function progressLine(r: StepRecord): string {
   const m = r.measurement;
   const what = r.kind === 'rate' ? `${r.target} cps` : `${r.target} calls @ ${r.load.rateCps} cps, hold ${r.load.holdS} s`;
@@ -121,7 +129,7 @@ function progressLine(r: StepRecord): string {
     `p95 setup ${p95}`,
     `retrans ${(retransmissionRatio(m) * 100).toFixed(2)} %`,
     `peak ${m.peakConcurrent}`,
-    `load ${r.host.loadAverage1m}${r.host.sutCpuPercent === undefined ? '' : `, SUT cpu ${r.host.sutCpuPercent} %`}`,
+    hostText(r.host),
     verdict,
   ].join(' | ');
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cpuSeconds, LoadGenerator } from './load-generator';
+import { cpuSeconds, LoadGenerator, parseUdpReceiveBufferErrors } from './load-generator';
 import { DEFAULT_SERVICE_LEVEL, evaluateStep } from './service-level';
 
 const hasSipp = ((): boolean => {
@@ -28,6 +28,19 @@ describe('process CPU time', () => {
   });
 });
 
+describe('UDP receive buffer drops', () => {
+  it('reads RcvbufErrors from /proc/net/snmp', () => {
+    const snmp = [
+      'Udp: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors SndbufErrors InCsumErrors IgnoredMulti MemErrors',
+      'Udp: 299621 714 5649 305985 5648 0 0 0 0',
+      'UdpLite: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors SndbufErrors InCsumErrors IgnoredMulti MemErrors',
+      'UdpLite: 0 0 0 0 7 0 0 0 0',
+    ].join('\n');
+    expect(parseUdpReceiveBufferErrors(snmp)).toBe(5648);
+    expect(parseUdpReceiveBufferErrors('Ip: Forwarding\nIp: 1\n')).toBeUndefined();
+  });
+});
+
 // One real step against a SIPp UAS on loopback: the whole measuring path without a topology or root.
 describe.skipIf(!hasSipp)('load generator on loopback', () => {
   it('runs a caller step against a SIPp UAS and measures it', async () => {
@@ -43,6 +56,7 @@ describe.skipIf(!hasSipp)('load generator on loopback', () => {
       coreScenario: join(scenarios, 'uas-answer.xml'),
       dir,
       answerTimeoutMs: 5000,
+      zones: [{ name: 'host' }],
     });
     await gen.startCore(10000);
     try {
@@ -57,6 +71,7 @@ describe.skipIf(!hasSipp)('load generator on loopback', () => {
       expect(evaluateStep(run.measurement, DEFAULT_SERVICE_LEVEL).verdict).toBe('pass');
       expect(gen.coreAlive()).toBe(true);
       expect(run.host.loadAverage1m).toBeGreaterThanOrEqual(0);
+      expect(run.host.udpReceiveBufferDrops?.host).toBeGreaterThanOrEqual(0);
     } finally {
       await gen.stopCore();
     }

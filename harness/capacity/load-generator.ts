@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { buildArgs } from '../sipp/options';
-import { start, type Managed } from '../util/process';
+import { run, start, type Managed } from '../util/process';
 import type { CoreTraffic, StepMeasurement } from './service-level';
 import { measureStep, parseCounts, parseStatRows } from './step-stats';
 
@@ -42,6 +42,26 @@ export interface HostLoad {
   loadAverage1m: number;
   /** CPU the SUT process used during the step, in % of one core; absent when its pid is unknown. */
   sutCpuPercent?: number;
+  /**
+   * UDP datagrams the kernel dropped because a socket's receive buffer was full, per zone, during the
+   * step: where a loaded SBC (or a starved SIPp) loses messages, which then come back as retransmissions.
+   */
+  udpReceiveBufferDrops?: Record<string, number>;
+}
+
+/** RcvbufErrors of the Udp line of /proc/net/snmp (per network namespace). */
+export function parseUdpReceiveBufferErrors(snmp: string): number | undefined {
+  const lines = snmp.split('\n').filter((l) => l.startsWith('Udp:'));
+  const names = lines[0]?.split(/\s+/);
+  const values = lines[1]?.split(/\s+/);
+  const i = names?.indexOf('RcvbufErrors') ?? -1;
+  const v = i > 0 ? Number(values?.[i]) : Number.NaN;
+  return Number.isFinite(v) ? v : undefined;
+}
+
+async function udpReceiveBufferErrors(netns: string | undefined): Promise<number | undefined> {
+  const r = await run('cat', ['/proc/net/snmp'], { netns, check: false, timeoutMs: 5000 }).catch(() => undefined);
+  return r && r.code === 0 ? parseUdpReceiveBufferErrors(r.stdout) : undefined;
 }
 
 const CORE_DUMP_WAIT_MS = 1200;
@@ -95,6 +115,8 @@ export class LoadGenerator {
       answerTimeoutMs: number;
       /** The SUT's process, to report its CPU use per step. */
       sutPid?: number;
+      /** Zones whose UDP receive buffer drops are reported per step (name -> namespace; none = this one). */
+      zones?: { name: string; netns?: string }[];
     },
   ) {}
 
@@ -158,6 +180,12 @@ export class LoadGenerator {
     return total;
   }
 
+  private async udpDrops(): Promise<Record<string, number | undefined>> {
+    const zones = this.o.zones ?? [];
+    const values = await Promise.all(zones.map((z) => udpReceiveBufferErrors(z.netns)));
+    return Object.fromEntries(zones.map((z, i) => [z.name, values[i]]));
+  }
+
   /** Runs one caller to completion and measures it. */
   async runCaller(plan: CallerPlan): Promise<CallerRun> {
     const dir = join(this.o.dir, plan.name);
@@ -187,6 +215,7 @@ export class LoadGenerator {
       extra: ['-d', String(plan.holdMs), '-trace_rtt', '-rtt_freq', '1', '-trace_counts', '-max_recv_loops', '100000', '-max_sched_loops', '100000'],
     });
     const core0 = this.coreTotals();
+    const drops0 = await this.udpDrops();
     const cpu0 = this.o.sutPid === undefined ? undefined : cpuSeconds(this.o.sutPid);
     const t0 = Date.now();
     const proc = start({ name: `capacity-caller-${plan.name}`, command: 'sipp', args, netns: this.o.caller.netns, cwd: dir, logFile: join(dir, 'caller.out.log') });
@@ -195,7 +224,13 @@ export class LoadGenerator {
     clearTimeout(killer);
     await proc.stop();
     const cpu1 = this.o.sutPid === undefined ? undefined : cpuSeconds(this.o.sutPid);
+    const drops1 = await this.udpDrops();
     const host: HostLoad = { loadAverage1m: Math.round((loadavg()[0] ?? 0) * 100) / 100 };
+    const drops = Object.entries(drops1).flatMap(([zone, after]) => {
+      const before = drops0[zone];
+      return after === undefined || before === undefined ? [] : [[zone, after - before] as const];
+    });
+    if (drops.length) host.udpReceiveBufferDrops = Object.fromEntries(drops);
     if (cpu0 !== undefined && cpu1 !== undefined) host.sutCpuPercent = Math.round(((cpu1 - cpu0) / ((Date.now() - t0) / 1000)) * 100);
     // The core servers dump their counters every second: wait for the dump that follows the last BYE.
     if (this.core.length) await new Promise((r) => setTimeout(r, CORE_DUMP_WAIT_MS));
