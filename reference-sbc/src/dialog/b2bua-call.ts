@@ -8,7 +8,7 @@ import type { ServerTransaction, TransactionLayer } from '../transaction/transac
 import type { Target } from '../transport/types';
 import type { LegSide, RegisteredCall } from './call-registry';
 import { Dialog, DialogState, type LocalSide } from './dialog';
-import { copyBody } from './leg-request';
+import { carriedReason, copyBody } from './leg-request';
 import { InDialogRelay } from './in-dialog-relay';
 import { ReinviteRelay } from './reinvite-relay';
 import { sdpBody, type SdpRewriter } from './sdp-rewriter';
@@ -235,7 +235,7 @@ export class B2buaCall implements RegisteredCall {
     }
     // The client transaction already ACKed the non-2xx hop by hop (RFC 3261 17.1.1.3).
     if (this.setup.aTx.pending) {
-      this.answerA(createResponse(this.setup.aTx.request, status, res.reason, this.setup.aTag));
+      this.answerA(createResponse(this.setup.aTx.request, status, carriedReason(res), this.setup.aTag));
       this.finish(status, 'rejected');
     }
     this.release();
@@ -316,7 +316,7 @@ export class B2buaCall implements RegisteredCall {
 
   /** A response of the B leg rebuilt for the A leg: status, reason and body only, our Contact. */
   private relayResponse(res: SipResponse): SipResponse {
-    const out = createResponse(this.setup.aTx.request, res.status, res.reason, this.setup.aTag);
+    const out = createResponse(this.setup.aTx.request, res.status, carriedReason(res), this.setup.aTag);
     out.headers.append('Contact', this.aDialogOrCreate().contact());
     copyBody(res, out);
     return out;

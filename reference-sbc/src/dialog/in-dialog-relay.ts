@@ -4,7 +4,7 @@ import { createResponse, type SipMessage, type SipRequest } from '../sip/message
 import type { ServerTransaction, TransactionLayer } from '../transaction/transaction-layer';
 import type { LegSide } from './call-registry';
 import type { Dialog } from './dialog';
-import { copyBody } from './leg-request';
+import { carriedReason, copyBody } from './leg-request';
 import { sdpBody, type SdpRewriter } from './sdp-rewriter';
 
 /** Headers that describe a mid-dialog request's payload and may cross legs (no routing, no identities). */
@@ -54,7 +54,7 @@ export class InDialogRelay {
       onResponse: (res) => {
         if (res.status < 200) return;
         if (refresh && res.status < 300) other.refreshTarget(res);
-        const answer = createResponse(request, res.status, res.reason);
+        const answer = createResponse(request, res.status, carriedReason(res));
         if (refresh && res.status < 300) answer.headers.append('Contact', origin.contact());
         copyBody(res, answer);
         const answerSdp = sdpBody(res);

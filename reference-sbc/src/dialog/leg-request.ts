@@ -1,7 +1,7 @@
 import { Headers } from '../sip/headers';
 import { serializeVia } from '../sip/header-values';
 import { newBranch, newCallId, newTag } from '../sip/ids';
-import { SipRequest, type SipMessage } from '../sip/message';
+import { reasonPhrase, SipRequest, type SipMessage, type SipResponse } from '../sip/message';
 import { addressToHost } from '../sip/uri';
 import type { LocalSide } from './dialog';
 
@@ -78,3 +78,15 @@ export function copyBody(from: SipMessage, to: SipMessage): void {
   const disposition = from.headers.get('content-disposition');
   if (disposition !== undefined) to.headers.append('Content-Disposition', disposition);
 }
+
+/**
+ * The reason phrase to carry to the other leg: the peer's own, unless it holds something that
+ * looks like an address (an IPv4 or IPv6 literal), which could leak the other side (GEN-03); then
+ * the standard phrase for the status.
+ */
+export function carriedReason(response: SipResponse): string {
+  const reason = response.reason;
+  const leaky = /\d{1,3}(\.\d{1,3}){3}/.test(reason) || /[0-9a-f]{0,4}:[0-9a-f]{0,4}:[0-9a-f]{0,4}/i.test(reason) || /@|sips?:/i.test(reason);
+  return leaky ? reasonPhrase(response.status) : reason;
+}
+

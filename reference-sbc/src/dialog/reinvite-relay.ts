@@ -7,7 +7,7 @@ import type { TransactionLayer } from '../transaction/transaction-layer';
 import type { LegSide } from './call-registry';
 import type { Dialog } from './dialog';
 import { setSdp } from './in-dialog-relay';
-import { copyBody } from './leg-request';
+import { carriedReason, copyBody } from './leg-request';
 import { sdpBody, type SdpRewriter } from './sdp-rewriter';
 import { TwoXxRetransmitter } from './two-xx-retransmitter';
 
@@ -162,7 +162,7 @@ export class ReinviteRelay {
 
   /** The other leg's response for the originator; `sdp` replaces its body ('' drops it). */
   private rebuild(p: PendingReinvite, res: SipResponse, sdp?: string): SipResponse {
-    const out = createResponse(p.request, res.status, res.reason);
+    const out = createResponse(p.request, res.status, carriedReason(res));
     if (res.status < 300) out.headers.append('Contact', p.origin.contact());
     copyBody(res, out);
     if (sdp === '') {

@@ -164,6 +164,20 @@ describe('B2BUA call flows', () => {
     expect(ack && 'endpoint' in ack.target ? ack.target.endpoint : undefined).toEqual(CORE_SERVER);
   });
 
+  it('relays a rejection with its reason phrase, unless the phrase names an address', async () => {
+    await fromCaller(invite());
+    const busy = createResponse(coreRequest('INVITE'), 486, 'Busy Everywhere', 'coretag');
+    busy.headers.append('Server', 'core-pbx 10.20.0.21');
+    await fromCore(busy);
+    const relayed = transport.sent.filter((x) => x.target.zone === 'public').pop()?.message;
+    expect(relayed?.kind === 'response' && [relayed.status, relayed.reason]).toEqual([486, 'Busy Everywhere']);
+    expect(relayed && serializeMessage(relayed).toString()).not.toContain('10.20.0.21');
+    await fromCaller(invite({ branch: 'z9hG4bK-test-2', callId: 'call-2@127.0.0.30' }));
+    await fromCore(createResponse(coreRequest('INVITE'), 503, 'Gateway 10.20.0.21 down', 'coretag'));
+    const second = transport.sent.filter((x) => x.target.zone === 'public').pop()?.message;
+    expect(second?.kind === 'response' && [second.status, second.reason]).toEqual([503, 'Service Unavailable']);
+  });
+
   it('CANCEL/200 race: 487 to the caller, then ACK and BYE to the core that answered anyway', async () => {
     await fromCaller(invite());
     await fromCore(coreAnswer(180));
