@@ -68,8 +68,11 @@ const schema = z.object({
   limits: z.object({
     /** Largest SIP message accepted, in bytes; bigger ones are dropped and counted. */
     maxMessageBytes: z.number().int().min(512).default(65535),
-    /** Most concurrent transactions before new requests are answered 503. */
-    maxTransactions: z.number().int().min(1).default(50000),
+    /**
+     * Most concurrent transactions before new requests are answered 503. Transactions linger up
+     * to 64*T1 after their final answer (about 4 per call for 32 s), so 200000 covers ~1500 calls/s.
+     */
+    maxTransactions: z.number().int().min(1).default(200000),
     /** Most concurrent calls (B2BUA dialog pairs) before new INVITEs are answered 503. */
     maxCalls: z.number().int().min(1).default(10000),
   }).strict().default({}),

@@ -2,6 +2,8 @@ import { createSocket, type Socket } from 'node:dgram';
 import { TransportError } from '../errors';
 import type { Endpoint, Listener } from './types';
 
+const RECV_BUFFER_BYTES = 4 * 1024 * 1024;
+
 /** SIP over UDP on one zone address (RFC 3261 18): one socket, one datagram per message. */
 export class UdpListener implements Listener {
   readonly protocol = 'udp';
@@ -23,6 +25,14 @@ export class UdpListener implements Listener {
       this.socket.once('error', onError);
       this.socket.bind(this.local.port, this.local.address, () => {
         this.socket.off('error', onError);
+        // Bursts at high call rates overflow the default buffer (~200 KB) and look like packet loss;
+        // the kernel caps the request at net.core.rmem_max.
+        try {
+          this.socket.setRecvBufferSize(RECV_BUFFER_BYTES);
+          this.socket.setSendBufferSize(RECV_BUFFER_BYTES);
+        } catch {
+          // Keep the default size where the platform refuses.
+        }
         // After binding, socket errors (e.g. ICMP unreachable surfaced on send) must not crash the process.
         this.socket.on('error', () => undefined);
         resolve();
