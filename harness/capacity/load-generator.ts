@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { buildArgs } from '../sipp/options';
 import { run, start, type Managed } from '../util/process';
 import type { CoreTraffic, StepMeasurement } from './service-level';
-import { measureStep, parseCounts, parseStatRows } from './step-stats';
+import { measureStep, parseCounts, parseStatRows, summarizeSippErrors } from './step-stats';
 
 /**
  * Runs the SIPp processes of a capacity run: the caller of one step and the answering core servers.
@@ -32,7 +32,7 @@ export interface CallerRun {
   measurement: StepMeasurement;
   exitCode: number | string;
   evidenceDir: string;
-  /** First lines of SIPp's error trace, for the step report. */
+  /** The commonest kinds of event in SIPp's error trace, "N x what". */
   errors: string[];
   /** How busy the machine was: every process here shares its cores with the SUT. */
   host: HostLoad;
@@ -65,6 +65,7 @@ async function udpReceiveBufferErrors(netns: string | undefined): Promise<number
 }
 
 const CORE_DUMP_WAIT_MS = 1200;
+const CALLER_PORTS = 8;
 
 /** Kernel clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
 const USER_HZ = 100;
@@ -96,6 +97,7 @@ const findFile = (dir: string, suffix: string): string | undefined => {
 
 export class LoadGenerator {
   private core: { proc: Managed; dir: string }[] = [];
+  private steps = 0;
 
   constructor(
     private readonly o: {
@@ -199,7 +201,9 @@ export class LoadGenerator {
     const args = buildArgs({
       scenario: { file: this.o.callerScenario },
       localIp: this.o.caller.address,
-      localPort: this.o.caller.port,
+      // A new port per step (in a rotation): late answers to the previous step's calls then go to a
+      // closed port instead of showing up as this step's stray messages.
+      localPort: this.o.caller.port + 2 * (this.steps++ % CALLER_PORTS),
       remote: this.o.target,
       service: this.o.service,
       keys: { from: this.o.from },
@@ -253,7 +257,7 @@ export class LoadGenerator {
         failedCalls: core1.failedCalls - core0.failedCalls,
       };
     }
-    const errors = read(errorFile).split('\n').filter((l) => l.trim() && !/^-+ /.test(l)).slice(0, 3);
+    const errors = summarizeSippErrors(read(errorFile));
     return { measurement, exitCode, evidenceDir: dir, errors, host };
   }
 }

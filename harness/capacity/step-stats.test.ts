@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { measureStep, offeredRate, parseCounts, parseRtt, parseSippDuration, parseSippTimestamp, parseStatRows, percentile, StepStatsError } from './step-stats';
+import { measureStep, offeredRate, parseCounts, parseRtt, parseSippDuration, parseSippTimestamp, parseStatRows, percentile, StepStatsError, summarizeSippErrors } from './step-stats';
 
 const data = (f: string): string => readFileSync(join(import.meta.dirname, 'testdata', f), 'utf8');
 const sippData = (f: string): string => readFileSync(join(import.meta.dirname, '..', 'sipp', 'testdata', f), 'utf8');
@@ -99,5 +99,26 @@ describe('a step measurement', () => {
     expect(m.failures).toEqual({ FailedMaxUDPRetrans: 1, FailedUnexpectedMessage: 1 });
     expect(m.offeredCps).toBe(10);
     expect(m.setupMs).toEqual({ p50: undefined, p95: undefined, p99: undefined, max: undefined, mean: 250, samples: 0 });
+  });
+});
+
+describe('SIPp error trace', () => {
+  it('counts the kinds of event, without call identifiers, most frequent first', () => {
+    const ts = (n: number): string => `2026-11-23\t08:28:40.0241${n}0\t1795422520.0241${n}0: `;
+    const text = [
+      'The following events occurred:',
+      `${ts(1)}Call-Id: 1297-31197@203.0.113.20, receive timeout on message uac-capacity-call:2 without label to jump to (ontimeout attribute): aborting call` +
+        `${ts(2)}Call-Id: 1298-31197@203.0.113.20, receive timeout on message uac-capacity-call:2 without label to jump to (ontimeout attribute): aborting call` +
+        `${ts(3)}Dead call 1297-31197@203.0.113.20 (aborted at index 2), received 'SIP/2.0 487 Request Terminated\r`,
+      'Via: SIP/2.0/UDP 203.0.113.20:5062;branch=z9hG4bK-31197-1297-0\r',
+      `'${ts(4)}Aborting call on unexpected message for Call-Id '38624272e03e895dc54a09c0b04489b6': while expecting 'ACK' (index 5), received 'INVITE sip:+31209990000@10.20.0.21:5060 SIP/2.0`,
+      'Via: SIP/2.0/UDP 10.20.0.10:5060',
+    ].join('\n');
+    expect(summarizeSippErrors(text)).toEqual([
+      '2 x receive timeout on message uac-capacity-call:2 without label to jump to (ontimeout attribute): aborting call',
+      "1 x Dead call <call> (aborted at index 2), received 'SIP/2.0 487 Request Terminated",
+      "1 x Aborting call on unexpected message for Call-Id <call>: while expecting 'ACK' (index 5), received 'INVITE sip:+31209990000@10.20.0.21:5060 SIP/2.0",
+    ]);
+    expect(summarizeSippErrors('')).toEqual([]);
   });
 });

@@ -149,3 +149,28 @@ export function measureStep(o: { targetCps: number; statsText: string; rttText: 
     durationS: round(parseSippTimestamp(last.CurrentTime ?? '') - parseSippTimestamp(last.StartTime ?? ''), 1),
   };
 }
+
+/** SIPp starts every event of its error trace with "date<TAB>time<TAB>epoch: "; events may span lines. */
+const ERROR_EVENT_START = /\d{4}-\d{2}-\d{2}\t\d{2}:\d{2}:\d{2}\.\d+\t\d+\.\d+: /;
+
+/**
+ * The kinds of events in SIPp's error trace, most frequent first, as "N x what": call identifiers
+ * are removed so a thousand timeouts read as one line, not a thousand.
+ */
+export function summarizeSippErrors(text: string, max = 3): string[] {
+  const kinds = new Map<string, number>();
+  for (const event of text.split(ERROR_EVENT_START).slice(1)) {
+    const kind = (event.split(/\r?\n/)[0] ?? '')
+      .replace(/Call-Id: \S+, /gi, '')
+      .replace(/\b\d+-\d+@[\w.:-]+/g, '<call>')
+      .replace(/'[^' ]{8,}'/g, '<call>')
+      .replace(/\r$/, '')
+      .trim()
+      .slice(0, 200);
+    if (kind) kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+  }
+  return [...kinds.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, max)
+    .map(([kind, n]) => `${n} x ${kind}`);
+}
