@@ -31,6 +31,15 @@ const schema = z.object({
   tls: z.object({ cert: z.string().min(1), key: z.string().min(1) }).strict().optional(),
   /** Core servers inbound calls are spread over, in round robin (IN-04). */
   coreServers: z.array(z.object({ host: ipv4, port: port.default(5060) }).strict()).min(1, 'expected at least one core server'),
+  /**
+   * Skipping core servers that fail (IN-04): a server silent for `noResponseMs` after an INVITE
+   * (not even 100 Trying), or answering 503, or unreachable, gets the call's next attempt and is
+   * left out of the rotation for `holdDownMs`.
+   */
+  coreFailover: z.object({
+    noResponseMs: z.number().int().min(100).default(2000),
+    holdDownMs: z.number().int().min(0).default(30000),
+  }).strict().default({}),
   /** Media anchoring through rtpengine's ng control protocol. */
   media: z.object({
     rtpengine: z.object({ host: hostName, port }).strict(),

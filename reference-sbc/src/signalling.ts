@@ -6,7 +6,8 @@ import type { CallEvents } from './events';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import { forwardStep } from './policy/call-forwarder';
-import { accessControlStep, announceStep, outboundNotRoutedStep, roundRobinRouteStep } from './policy/invite-steps';
+import { type CoreServer, accessControlStep, announceStep, outboundNotRoutedStep, roundRobinRouteStep } from './policy/invite-steps';
+import { NextHopAvailability } from './policy/next-hop-availability';
 import { RoundRobin } from './policy/round-robin';
 import { SipRouter } from './policy/sip-router';
 import type { Timers } from './transaction/timers';
@@ -45,7 +46,14 @@ export function createSignalling(config: Config, deps: { transport: SignallingTr
     return local ? { zone, protocol, local } : undefined;
   };
   const media = deps.media;
-  const forward = forwardStep({ transactions, timers, registry, events, log: log.child({ layer: 'call' }), sideOf, setupTimeoutMs: SETUP_TIMEOUT_MS, ...(media ? { media: media.port } : {}) });
+  const forward = forwardStep({
+    transactions, timers, registry, events, log: log.child({ layer: 'call' }), sideOf,
+    setupTimeoutMs: SETUP_TIMEOUT_MS,
+    noResponseMs: config.coreFailover.noResponseMs,
+    ...(media ? { media: media.port } : {}),
+  });
+  const availability = new NextHopAvailability<CoreServer>(config.coreFailover.holdDownMs, timers.clock);
+  metrics.gauge('sbc_core_servers_down', 'Core servers currently skipped after failing a call attempt', () => availability.downCount(config.coreServers));
   const warnHost = config.zones.public.address;
   const offer = media ? [mediaOfferStep(media.port, warnHost)] : [];
   const access = accessControlStep(config.coreServers);
@@ -57,7 +65,7 @@ export function createSignalling(config: Config, deps: { transport: SignallingTr
     metrics,
     publicZone: 'public',
     steps: {
-      inbound: [access, announce, ...(media ? [codecCheckStep(media.check, warnHost)] : []), roundRobinRouteStep(new RoundRobin(config.coreServers), 'core'), ...offer, forward],
+      inbound: [access, announce, ...(media ? [codecCheckStep(media.check, warnHost)] : []), roundRobinRouteStep(new RoundRobin(config.coreServers), 'core', availability), ...offer, forward],
       outbound: [access, announce, outboundNotRoutedStep(), ...offer, forward],
     },
     onRejected: (ctx, status, endReason) => {

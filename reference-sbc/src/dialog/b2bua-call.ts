@@ -6,6 +6,7 @@ import { InviteServerTransaction } from '../transaction/invite-server';
 import type { Timer, Timers } from '../transaction/timers';
 import type { ServerTransaction, TransactionLayer } from '../transaction/transaction-layer';
 import type { Target } from '../transport/types';
+import { AbandonedAttempt } from './abandoned-attempt';
 import type { LegSide, RegisteredCall } from './call-registry';
 import { Dialog, DialogState, type LocalSide } from './dialog';
 import { carriedReason, copyBody } from './leg-request';
@@ -36,6 +37,15 @@ export interface CallHooks {
   released(): void;
   /** Media anchoring: every SDP that crosses legs goes through it. Absent: SDP crosses unchanged. */
   sdp?: SdpRewriter;
+  /** The B leg's identifiers changed (a failover to another next hop): refile the call. */
+  legsChanged?(): void;
+}
+
+/** One try of the B leg: its INVITE, where it goes and from which local side. */
+export interface BLegAttempt {
+  invite: SipRequest;
+  target: Target;
+  side: LocalSide;
 }
 
 export interface CallSetup {
@@ -49,6 +59,11 @@ export interface CallSetup {
   bInvite: SipRequest;
   bSide: LocalSide;
   bTarget: Target;
+  /**
+   * The next hop to try when the current one does not answer at all in time, fails to send, or
+   * answers 503 / times out before any provisional; undefined when there is none left.
+   */
+  nextAttempt?: () => BLegAttempt | undefined;
 }
 
 export interface CallDeps {
@@ -58,6 +73,8 @@ export interface CallDeps {
   hooks: CallHooks;
   /** Longest wait for a final answer on the B leg (RFC 3261 Timer C, > 3 min). */
   setupTimeoutMs: number;
+  /** How long a next hop may stay completely silent (not even 100) before the call moves on. */
+  noResponseMs?: number;
 }
 
 /**
@@ -76,6 +93,12 @@ export class B2buaCall implements RegisteredCall {
   private readonly relay: InDialogRelay;
   private readonly reinvites: ReinviteRelay;
   private bTx: InviteClientTransaction | undefined;
+  private bInvite: SipRequest;
+  private bTarget: Target;
+  private bSide: LocalSide;
+  /** Turns the current B-leg attempt into an abandoned one (see failover). */
+  private abandonAttempt: (() => void) | undefined;
+  private noResponseTimer: Timer | undefined;
   private aDialog: Dialog | undefined;
   private bDialog: Dialog | undefined;
   private bAck: SipRequest | undefined;
@@ -93,13 +116,16 @@ export class B2buaCall implements RegisteredCall {
     this.deps = deps;
     this.key = setup.key;
     this.inviteTxKey = setup.aTx.key;
+    this.bInvite = setup.bInvite;
+    this.bTarget = setup.bTarget;
+    this.bSide = setup.bSide;
     this.log = deps.log.child({ call: setup.key });
     this.relay = new InDialogRelay(deps.transactions, this.log, deps.hooks.sdp);
     this.reinvites = new ReinviteRelay(deps.transactions, deps.timers, this.log, deps.hooks.sdp);
   }
 
   legIds(): Array<{ side: LegSide; callId: string; localTag: string }> {
-    const b = this.setup.bInvite;
+    const b = this.bInvite;
     const bTag = b.from().params.find((p) => p.name.toLowerCase() === 'tag')?.value ?? '';
     return [
       { side: 'a', callId: this.setup.aTx.request.callId(), localTag: this.setup.aTag },
@@ -109,19 +135,60 @@ export class B2buaCall implements RegisteredCall {
 
   /** The zone each leg lives in; in-dialog requests for a leg must arrive there. */
   zoneOf(side: LegSide): string {
-    return side === 'a' ? this.setup.aSide.zone : this.setup.bSide.zone;
+    return side === 'a' ? this.setup.aSide.zone : this.bSide.zone;
   }
 
   get bCallId(): string {
-    return this.setup.bInvite.callId();
+    return this.bInvite.callId();
   }
 
   start(): void {
-    this.bTx = this.deps.transactions.sendRequest(this.setup.bInvite, this.setup.bTarget, {
-      onResponse: (res) => this.onBResponseQueued(res),
-      onFailure: (err) => this.onBFailure(err),
-    }) as InviteClientTransaction;
+    this.startAttempt();
     this.setupTimer = this.deps.timers.start(this.deps.setupTimeoutMs, () => this.onSetupTimeout());
+  }
+
+  private startAttempt(): void {
+    const attempt: BLegAttempt = { invite: this.bInvite, target: this.bTarget, side: this.bSide };
+    let abandoned: AbandonedAttempt | undefined;
+    const tx = this.deps.transactions.sendRequest(attempt.invite, attempt.target, {
+      onResponse: (res) => {
+        if (tx !== this.bTx) {
+          abandoned?.onResponse(res, tx);
+          return;
+        }
+        this.noResponseTimer?.cancel();
+        this.onBResponseQueued(res);
+      },
+      onFailure: (err) => {
+        if (tx !== this.bTx) return;
+        this.noResponseTimer?.cancel();
+        this.onBFailure(err);
+      },
+    }) as InviteClientTransaction;
+    this.bTx = tx;
+    this.abandonAttempt = () => {
+      abandoned = new AbandonedAttempt(this.deps.transactions, this.log, attempt);
+    };
+    const wait = this.deps.noResponseMs;
+    if (wait !== undefined && this.setup.nextAttempt) this.noResponseTimer = this.deps.timers.start(wait, () => this.failover('no response'));
+  }
+
+  /**
+   * Moves the B leg to the next hop while nothing has reached the caller yet. Returns false when
+   * it cannot (the caller gave up, a provisional was relayed, no hop is left).
+   */
+  private failover(why: string): boolean {
+    if (!this.setup.aTx.pending || this.state !== CallState.Routing || this.cancelPending || !this.setup.nextAttempt) return false;
+    const next = this.setup.nextAttempt();
+    if (!next) return false;
+    this.log.info('B leg moves to the next hop', { why, to: next.target.endpoint });
+    this.abandonAttempt?.();
+    this.bInvite = next.invite;
+    this.bTarget = next.target;
+    this.bSide = next.side;
+    this.deps.hooks.legsChanged?.();
+    this.startAttempt();
+    return true;
   }
 
   /** The caller CANCELled its INVITE (the CANCEL itself was already answered 200). */
@@ -203,8 +270,8 @@ export class B2buaCall implements RegisteredCall {
   /** The callee answered but its media cannot be anchored: end the B leg, tell the caller. */
   private onBMediaFailure(res: SipResponse, status: number): void {
     this.setupTimer?.cancel();
-    this.bDialog = Dialog.asUac(this.setup.bInvite, res, this.setup.bSide, this.setup.bTarget.endpoint);
-    this.bAck = this.bDialog.createRequest('ACK', this.setup.bInvite.cseq().seq);
+    this.bDialog = Dialog.asUac(this.bInvite, res, this.bSide, this.bTarget.endpoint);
+    this.bAck = this.bDialog.createRequest('ACK', this.bInvite.cseq().seq);
     this.sendB(this.bAck);
     this.sendBye(this.bDialog);
     if (this.setup.aTx.pending) {
@@ -228,6 +295,8 @@ export class B2buaCall implements RegisteredCall {
       this.answerA(this.relayResponse(res));
       return;
     }
+    // The client transaction already ACKed a non-2xx; a 503 (or 408) says "try elsewhere" (RFC 3263 4.3).
+    if ((status === 503 || status === 408) && this.failover(`${status}`)) return;
     this.setupTimer?.cancel();
     if (status < 300) {
       this.onBSuccess(res);
@@ -247,11 +316,11 @@ export class B2buaCall implements RegisteredCall {
       if (this.bAck) this.sendB(this.bAck);
       return;
     }
-    this.bDialog = Dialog.asUac(this.setup.bInvite, res, this.setup.bSide, this.setup.bTarget.endpoint);
+    this.bDialog = Dialog.asUac(this.bInvite, res, this.bSide, this.bTarget.endpoint);
     this.bDialog.state = DialogState.Confirmed;
     if (this.state === CallState.Ended || !this.setup.aTx.pending) {
       // CANCEL/200 race (RFC 3261 9.1 and 15): the callee answered after we gave up: ACK then BYE.
-      this.bAck = this.bDialog.createRequest('ACK', this.setup.bInvite.cseq().seq);
+      this.bAck = this.bDialog.createRequest('ACK', this.bInvite.cseq().seq);
       this.sendB(this.bAck);
       this.sendBye(this.bDialog);
       this.release();
@@ -265,6 +334,7 @@ export class B2buaCall implements RegisteredCall {
   }
 
   private onBFailure(err: SbcError): void {
+    if (this.failover(err.code)) return;
     this.setupTimer?.cancel();
     const status = err.status ?? 500;
     if (this.setup.aTx.pending) {
@@ -289,7 +359,7 @@ export class B2buaCall implements RegisteredCall {
     this.state = CallState.Confirmed;
     if (this.aDialog) this.aDialog.state = DialogState.Confirmed;
     // RFC 3261 13.2.2.4 end to end: the caller's ACK becomes our own ACK on the B leg.
-    this.bAck = this.bDialog.createRequest('ACK', this.setup.bInvite.cseq().seq);
+    this.bAck = this.bDialog.createRequest('ACK', this.bInvite.cseq().seq);
     copyBody(ack, this.bAck);
     this.sendB(this.bAck);
   }
@@ -346,7 +416,7 @@ export class B2buaCall implements RegisteredCall {
       this.finish(200, 'failed');
       if (this.aDialog) this.sendBye(this.aDialog);
       if (this.bDialog) {
-        this.bAck = this.bDialog.createRequest('ACK', this.setup.bInvite.cseq().seq);
+        this.bAck = this.bDialog.createRequest('ACK', this.bInvite.cseq().seq);
         this.sendB(this.bAck);
         this.sendBye(this.bDialog);
       }
@@ -365,7 +435,7 @@ export class B2buaCall implements RegisteredCall {
     const bTx = this.bTx;
     if (!bTx) return;
     try {
-      this.deps.transactions.sendRequest(bTx.createCancel(), this.setup.bTarget, {
+      this.deps.transactions.sendRequest(bTx.createCancel(), this.bTarget, {
         onResponse: () => undefined,
         onFailure: () => undefined,
       });
@@ -413,6 +483,7 @@ export class B2buaCall implements RegisteredCall {
     this.state = CallState.Ended;
     this.setupTimer?.cancel();
     this.cancelTimer?.cancel();
+    this.noResponseTimer?.cancel();
     this.retransmitter?.stop();
     this.reinvites.clear();
     this.deps.hooks.released();

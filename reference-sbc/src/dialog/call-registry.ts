@@ -19,6 +19,8 @@ export class CallRegistry<C extends RegisteredCall> {
   private readonly byDialog = new Map<string, { call: C; side: LegSide }>();
   private readonly byInviteTx = new Map<string, C>();
   private readonly calls = new Map<string, C>();
+  /** The ids each call was filed under, so a call whose B leg changed can be refiled. */
+  private readonly filed = new Map<C, Array<{ side: LegSide; callId: string; localTag: string }>>();
   private readonly limit: number;
 
   constructor(limit: number) {
@@ -37,14 +39,32 @@ export class CallRegistry<C extends RegisteredCall> {
     if (this.full) throw new LimitError('calls', this.limit);
     this.calls.set(call.key, call);
     this.byInviteTx.set(call.inviteTxKey, call);
-    for (const id of call.legIds()) this.byDialog.set(dialogKey(id.callId, id.localTag), { call, side: id.side });
+    this.file(call);
+  }
+
+  /** Refiles a call after its leg identifiers changed (a new B-leg attempt after a failover). */
+  refresh(call: C): void {
+    if (this.calls.get(call.key) !== call) return;
+    this.unfile(call);
+    this.file(call);
   }
 
   remove(call: C): void {
     if (this.calls.get(call.key) !== call) return;
     this.calls.delete(call.key);
     this.byInviteTx.delete(call.inviteTxKey);
-    for (const id of call.legIds()) this.byDialog.delete(dialogKey(id.callId, id.localTag));
+    this.unfile(call);
+  }
+
+  private file(call: C): void {
+    const ids = call.legIds();
+    this.filed.set(call, ids);
+    for (const id of ids) this.byDialog.set(dialogKey(id.callId, id.localTag), { call, side: id.side });
+  }
+
+  private unfile(call: C): void {
+    for (const id of this.filed.get(call) ?? []) this.byDialog.delete(dialogKey(id.callId, id.localTag));
+    this.filed.delete(call);
   }
 
   find(callId: string, localTag: string): { call: C; side: LegSide } | undefined {

@@ -1,16 +1,16 @@
 import type { CallEvents } from '../events';
 import type { Logger } from '../logger';
-import { B2buaCall } from '../dialog/b2bua-call';
+import { B2buaCall, type BLegAttempt } from '../dialog/b2bua-call';
 import type { CallRegistry, LegSide } from '../dialog/call-registry';
 import type { LocalSide } from '../dialog/dialog';
 import { createLegInvite, type LegParty } from '../dialog/leg-request';
-import { newTag } from '../sip/ids';
+import { newCallId, newTag } from '../sip/ids';
 import type { Uri } from '../sip/uri';
 import type { TransactionLayer } from '../transaction/transaction-layer';
 import type { Timers } from '../transaction/timers';
 import type { Protocol } from '../transport/types';
 import { addressToHost } from '../sip/uri';
-import { CONTINUE, reject, type InviteStep } from './invite-pipeline';
+import { CONTINUE, reject, type InviteContext, type InviteStep, type RouteDecision } from './invite-pipeline';
 import type { MediaPort, MediaZone } from './media-steps';
 
 export interface ForwardDeps {
@@ -22,6 +22,8 @@ export interface ForwardDeps {
   /** The SBC's own side in a zone (socket address advertised in Via/Contact). */
   sideOf(zone: string, protocol: Protocol): LocalSide | undefined;
   setupTimeoutMs: number;
+  /** Silence (not even 100) from a next hop after which the call moves to the next one. */
+  noResponseMs?: number;
   media?: MediaPort;
 }
 
@@ -38,34 +40,37 @@ export function forwardStep(deps: ForwardDeps): InviteStep {
       if (!route) return reject(500, 'Server Internal Error');
       if (deps.registry.full) return reject(503);
       const aSide = deps.sideOf(ctx.inbound.zone, ctx.inbound.protocol);
-      const bSide = deps.sideOf(route.target.zone, route.target.protocol);
-      if (!aSide || !bSide) return reject(503);
-      const from = ctx.request.from();
-      const to = ctx.request.to();
-      const bInvite = createLegInvite({
-        requestUri: route.requestUri,
-        from: party(from.uri, from.displayName, addressToHost(bSide.local.address)),
-        to: { ...party(to.uri, to.displayName, route.toHost), user: userForUri(route.requestUri) },
-        side: bSide,
-        maxForwards: ctx.maxForwards,
-        body: ctx.offerSdp !== undefined ? Buffer.from(ctx.offerSdp) : ctx.request.body,
-        contentType: ctx.offerSdp !== undefined ? 'application/sdp' : ctx.request.headers.get('content-type'),
-        callId: ctx.newCallId,
-      });
+      const first = attemptFor(ctx, route, ctx.newCallId);
+      if (!aSide || !first) return reject(503);
+      const bSide = first.side;
+      let current = route;
+      const nextAttempt = (): BLegAttempt | undefined => {
+        for (let next = current.next?.(); next; next = next.next?.()) {
+          const attempt = attemptFor(ctx, next, newCallId());
+          if (!attempt) continue;
+          current = next;
+          deps.events.emit({ kind: 'routed', key: ctx.key, coreCallId: attempt.invite.callId(), peer: next.peer });
+          return attempt;
+        }
+        return undefined;
+      };
       const call = new B2buaCall({
         key: ctx.key,
         aTx: ctx.tx,
         aSide,
         aTag: newTag(),
-        bInvite,
+        bInvite: first.invite,
         bSide,
-        bTarget: route.target,
+        bTarget: first.target,
+        nextAttempt,
       }, {
         transactions: deps.transactions,
         timers: deps.timers,
         log: deps.log,
         setupTimeoutMs: deps.setupTimeoutMs,
+        ...(deps.noResponseMs === undefined ? {} : { noResponseMs: deps.noResponseMs }),
         hooks: {
+          legsChanged: () => deps.registry.refresh(call),
           answered: () => deps.events.emit({ kind: 'answered', key: ctx.key, answerAt: new Date(), mediaEncrypted: deps.media?.session(ctx.key)?.encrypted ?? false }),
           ended: (finalStatus, endReason) => deps.events.emit({ kind: 'ended', key: ctx.key, endAt: new Date(), finalStatus, endReason }),
           released: () => {
@@ -90,6 +95,25 @@ export function forwardStep(deps: ForwardDeps): InviteStep {
       return CONTINUE;
     },
   };
+
+  /** The B-leg INVITE for one route: only users, display names and the (anchored) offer cross. */
+  function attemptFor(ctx: InviteContext, route: RouteDecision, callId: string): BLegAttempt | undefined {
+    const side = deps.sideOf(route.target.zone, route.target.protocol);
+    if (!side) return undefined;
+    const from = ctx.request.from();
+    const to = ctx.request.to();
+    const invite = createLegInvite({
+      requestUri: route.requestUri,
+      from: party(from.uri, from.displayName, addressToHost(side.local.address)),
+      to: { ...party(to.uri, to.displayName, route.toHost), user: userForUri(route.requestUri) },
+      side,
+      maxForwards: ctx.maxForwards,
+      body: ctx.offerSdp !== undefined ? Buffer.from(ctx.offerSdp) : ctx.request.body,
+      contentType: ctx.offerSdp !== undefined ? 'application/sdp' : ctx.request.headers.get('content-type'),
+      callId,
+    });
+    return { invite, target: route.target, side };
+  }
 }
 
 function party(uri: Uri, displayName: string | undefined, host: string): LegParty {

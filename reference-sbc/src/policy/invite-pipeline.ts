@@ -12,6 +12,11 @@ export interface RouteDecision {
   toHost: string;
   /** `host:port` of the chosen next hop, for events and logs. */
   peer: string;
+  /**
+   * The route to try when this one fails before anything reached the caller (no answer at all,
+   * 503, transport error); it also marks this hop as down. Undefined or returning undefined: none.
+   */
+  next?: () => RouteDecision | undefined;
 }
 
 /** Everything an INVITE's steps read and write. One context per new INVITE. */

@@ -1,7 +1,8 @@
 import type { CallEvents } from '../events';
 import { uriUser } from '../sip/uri';
 import type { Protocol } from '../transport/types';
-import { CONTINUE, reject, type InviteContext, type InviteStep } from './invite-pipeline';
+import { CONTINUE, reject, type InviteContext, type InviteStep, type RouteDecision } from './invite-pipeline';
+import type { NextHopAvailability } from './next-hop-availability';
 import type { RoundRobin } from './round-robin';
 
 export interface CoreServer {
@@ -44,22 +45,37 @@ export function announceStep(events: CallEvents): InviteStep {
   };
 }
 
-/** Inbound routing (IN-04): the next core server in round robin, Request-URI `sip:<dialled>@<server>`. */
-export function roundRobinRouteStep(servers: RoundRobin<CoreServer>, coreZone: string, protocol: Protocol = 'udp'): InviteStep {
+/**
+ * Inbound routing (IN-04): the next available core server in round robin, Request-URI
+ * `sip:<dialled>@<server>`; when that server fails the attempt, the next one not tried yet.
+ * If every server is held down, one is tried anyway: the hold-down may be stale.
+ */
+export function roundRobinRouteStep(servers: RoundRobin<CoreServer>, coreZone: string, availability: NextHopAvailability<CoreServer>, protocol: Protocol = 'udp'): InviteStep {
   return {
     name: 'route-round-robin',
     run: (ctx) => {
       if (ctx.dialled === undefined) return reject(404);
-      const server = servers.pick();
-      if (!server) return reject(503);
-      const hostPort = `${server.host}:${server.port}`;
       const user = dialledUserRaw(ctx);
-      ctx.route = {
-        target: { zone: coreZone, protocol, endpoint: { address: server.host, port: server.port } },
-        requestUri: `sip:${user}@${hostPort}`,
-        toHost: hostPort,
-        peer: hostPort,
+      const tried = new Set<CoreServer>();
+      const decide = (): RouteDecision | undefined => {
+        const server = servers.pick((s) => !tried.has(s) && availability.isUp(s)) ?? (tried.size === 0 ? servers.pick() : undefined);
+        if (!server) return undefined;
+        tried.add(server);
+        const hostPort = `${server.host}:${server.port}`;
+        return {
+          target: { zone: coreZone, protocol, endpoint: { address: server.host, port: server.port } },
+          requestUri: `sip:${user}@${hostPort}`,
+          toHost: hostPort,
+          peer: hostPort,
+          next: () => {
+            availability.markDown(server);
+            return decide();
+          },
+        };
       };
+      const route = decide();
+      if (!route) return reject(503);
+      ctx.route = route;
       return CONTINUE;
     },
   };

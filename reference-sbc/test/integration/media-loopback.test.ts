@@ -11,14 +11,14 @@ import { startSbc, type Sbc } from '../../src/sbc';
 import { hasSipp, startSipp, stopSipp, type SippRun } from '../helpers/sipp';
 
 /**
- * The SBC with media anchored in a real rtpengine (userspace) on 127.0.79.x, SIPp on both sides:
+ * The SBC with media anchored in a real rtpengine (userspace) on 127.0.81.x, SIPp on both sides:
  * every SDP a side receives, in the call and in re-INVITE/UPDATE, points at the SBC's own address
  * in that side's zone. Skipped without sipp or rtpengine.
  */
-const PUBLIC = '127.0.79.10';
-const CORE = '127.0.79.11';
-const CORE_SERVER = '127.0.79.21';
-const CALLER = '127.0.79.30';
+const PUBLIC = '127.0.81.10';
+const CORE = '127.0.81.11';
+const CORE_SERVER = '127.0.81.21';
+const CALLER = '127.0.81.30';
 const SCENARIOS = join(import.meta.dirname, '..', 'sipp');
 const haveRtpengine = spawnSync('rtpengine', ['--version']).status === 0;
 const runnable = haveRtpengine && hasSipp();

@@ -35,7 +35,7 @@ describe('TLS transport and limits', () => {
     });
     sbc = await startSbc(config, { log: silentLogger });
     sbc.events.on((e) => events.push(e));
-  });
+  }, 30000);
 
   afterAll(async () => {
     await sbc?.close();
