@@ -2,6 +2,8 @@ import { isIP } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from './errors';
+import { parseCidr } from './policy/cidr';
+import { DEFAULT_SCANNER_AGENTS } from './policy/scanner-filter';
 
 /**
  * The one configuration of the SBC (STYLE.md 6): a YAML file read once by main.ts, validated here
@@ -15,6 +17,16 @@ const hostName = z.string().min(1).refine((s) => isIP(s) !== 0 || /^[A-Za-z0-9.-
   message: 'expected IP address or host name',
 });
 
+/** An IPv4 address (`203.0.113.66`) or CIDR range (`198.51.100.0/24`). */
+const cidr = z.string().refine((s) => {
+  try {
+    parseCidr(s);
+    return true;
+  } catch {
+    return false;
+  }
+}, { message: 'expected IPv4 address or CIDR range without host bits (a.b.c.d or a.b.c.d/n)' });
+
 const zoneSchema = z.object({
   /** The IPv4 address the SBC binds and advertises in this zone (Via, Contact, SDP). */
   address: ipv4,
@@ -22,6 +34,13 @@ const zoneSchema = z.object({
   udp: port,
   /** TLS port for SIP in this zone (usually 5061); needs the top-level `tls` section. */
   tls: port.optional(),
+  /**
+   * When set, this zone reads SIP only from these addresses/CIDR ranges; anything else is dropped
+   * before parsing (GEN-02). Core default: the core servers and the /24 of the core address.
+   */
+  allowedSources: z.array(cidr).optional(),
+  /** This zone never reads SIP from these. Public default: the core servers and the SBC's core address. */
+  deniedSources: z.array(cidr).optional(),
 }).strict();
 
 const schema = z.object({
@@ -84,6 +103,35 @@ const schema = z.object({
     maxTransactions: z.number().int().min(1).default(200000),
     /** Most concurrent calls (B2BUA dialog pairs) before new INVITEs are answered 503. */
     maxCalls: z.number().int().min(1).default(10000),
+  }).strict().default({}),
+  /** Block list, flood and scanner protection of the public zone (IN-01). */
+  security: z.object({
+    /** Addresses and CIDR ranges blocked for the process's life (removable at run time through the admin API). */
+    blocklist: z.array(cidr).default([]),
+    /** A `blocklist(address cidr, expires_at, reason)` table, loaded at start and every `refreshS`; an outage keeps the last list. */
+    database: z.object({
+      url: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL'),
+      refreshS: z.number().int().min(1).default(30),
+    }).strict().optional(),
+    /** Automatic bans of a public source sending more than `maxRequests` messages in `windowMs`. */
+    flood: z.object({
+      enabled: z.boolean().default(true),
+      windowMs: z.number().int().min(100).default(2000),
+      maxRequests: z.number().int().min(1).default(200),
+      /** How long a flooding source stays on the block list. */
+      banS: z.number().int().min(1).default(60),
+      /** Most sources tracked at once (least recently seen forgotten first). */
+      maxSources: z.number().int().min(16).default(10000),
+      /** Sources never banned for their rate (carrier trunks, load generators). */
+      exempt: z.array(cidr).default([]),
+    }).strict().default({}),
+    /** Scanners recognised by User-Agent (case-insensitive substrings): dropped unanswered, banned `banS` (0 = not banned). */
+    scanners: z.object({
+      userAgents: z.array(z.string().min(1)).default([...DEFAULT_SCANNER_AGENTS]),
+      banS: z.number().int().min(0).default(600),
+    }).strict().default({}),
+    /** Server (responses) / User-Agent (requests) value the SBC sends; absent = no such header, no banner. */
+    serverHeader: z.string().min(1).regex(/^[\x20-\x7e]+$/, 'expected printable ASCII').optional(),
   }).strict().default({}),
   /** Log threshold for the JSON lines written to stdout. */
   log: z.object({ level: z.enum(['debug', 'info', 'warn', 'error']).default('info') }).strict().default({}),

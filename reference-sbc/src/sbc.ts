@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { AdminServer } from './admin/admin-server';
+import { registerBlocklistRoutes } from './admin/blocklist-routes';
+import { createSecurity } from './policy/security-setup';
 import type { Config, ZoneName } from './config';
 import { ConfigError } from './errors';
 import { CallEvents } from './events';
@@ -40,7 +42,8 @@ export async function startSbc(config: Config, options: SbcOptions): Promise<Sbc
     options.clock,
     (err) => log.error('timer callback failed', { err }),
   );
-  const transport = new TransportLayer({ log: log.child({ layer: 'transport' }), metrics, maxMessageBytes: config.limits.maxMessageBytes });
+  const security = createSecurity(config, { metrics, log: log.child({ layer: 'security' }) });
+  const transport = new TransportLayer({ log: log.child({ layer: 'transport' }), metrics, maxMessageBytes: config.limits.maxMessageBytes, gate: security.gate, serverHeader: config.security.serverHeader });
   const zones: ZoneName[] = ['public', 'core'];
   const tlsFiles = config.tls ? { cert: readPem(config.tls.cert, 'tls.cert'), key: readPem(config.tls.key, 'tls.key') } : undefined;
   const tlsListeners: TlsListener[] = [];
@@ -55,6 +58,7 @@ export async function startSbc(config: Config, options: SbcOptions): Promise<Sbc
         maxMessageBytes: config.limits.maxMessageBytes,
         log: log.child({ layer: 'transport' }),
         onFramingError: (zoneName, reason) => transport.reportFramingError(zoneName, reason),
+        admit: (source) => transport.admitConnection(zone, source),
       });
       tlsListeners.push(tls);
       transport.add(tls);
@@ -78,13 +82,17 @@ export async function startSbc(config: Config, options: SbcOptions): Promise<Sbc
     metrics,
     health: () => ({ ready, details: { calls: registry.size, transactions: transactions.size } }),
   });
+  registerBlocklistRoutes(admin, { blocklist: security.gate.blocklist, db: security.db, log: log.child({ layer: 'admin' }) });
 
   try {
+    // The database block list is in place before the first packet is read.
+    await security.start();
     await transport.listen();
     await admin.listen();
   } catch (err) {
     await transport.close();
     await admin.close();
+    await security.close();
     throw err;
   }
   ready = true;
@@ -106,6 +114,7 @@ export async function startSbc(config: Config, options: SbcOptions): Promise<Sbc
       await anchor?.close();
       await admin.close();
       await transport.close();
+      await security.close();
       log.info('sbc stopped');
     },
   };

@@ -42,7 +42,7 @@ export class AdminServer {
     });
   }
 
-  /** Adds a route (`METHOD /path`) for later admin features (block list, registrations). */
+  /** Adds a route (`METHOD /path`, or `METHOD /prefix/*` for every path under the prefix) for admin features (block list, registrations). */
   route(key: string, handler: Handler): void {
     this.routes.set(key, handler);
   }
@@ -83,9 +83,10 @@ export class AdminServer {
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const handler = this.routes.get(`${req.method ?? 'GET'} ${path}`);
+    const key = `${req.method ?? 'GET'} ${path}`;
+    const handler = this.routes.get(key) ?? [...this.routes].find(([k]) => k.endsWith('/*') && key.startsWith(k.slice(0, -1)))?.[1];
     if (!handler) {
-      const known = [...this.routes.keys()].some((k) => k.endsWith(` ${path}`));
+      const known = [...this.routes.keys()].some((k) => k.endsWith(` ${path}`) || (k.endsWith('/*') && path.startsWith(k.slice(k.indexOf(' ') + 1, -1))));
       sendJson(res, known ? 405 : 404, { error: known ? 'method not allowed' : 'not found' });
       return;
     }

@@ -1,4 +1,4 @@
-import { connect as netConnect } from 'node:net';
+import { connect as netConnect, type Socket } from 'node:net';
 import { connect, createServer, type Server, type TLSSocket } from 'node:tls';
 import { TransportError } from '../errors';
 import type { Logger } from '../logger';
@@ -16,6 +16,8 @@ export interface TlsListenerOptions {
   onFramingError(zone: string, reason: string): void;
   /** How long an idle connection stays open. */
   idleTimeoutMs?: number;
+  /** Decides before the handshake whether a new inbound connection is served; false = closed at once. */
+  admit?(source: Endpoint): boolean;
 }
 
 interface Connection {
@@ -46,6 +48,10 @@ export class TlsListener implements Listener {
     this.local = options.local;
     this.server = createServer({ cert: options.cert, key: options.key, minVersion: 'TLSv1.2' }, (socket) => {
       this.adopt(socket, { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 });
+    });
+    // A refused source gets its TCP connection closed before any TLS byte is sent: no certificate, no banner.
+    this.server.on('connection', (raw: Socket) => {
+      if (options.admit && !options.admit({ address: raw.remoteAddress ?? '', port: raw.remotePort ?? 0 })) raw.destroy();
     });
     // A failed handshake (plain TCP, old TLS version) only concerns that client.
     this.server.on('tlsClientError', (err) => options.log.debug('tls handshake failed', { zone: this.zone, err }));

@@ -8,13 +8,17 @@ import { SipRequest, SipResponse, type SipMessage } from '../sip/message';
 import { isKeepAlive, parseMessage } from '../sip/parser';
 import { serializeMessage } from '../sip/serializer';
 import { hostToAddress } from '../sip/uri';
-import type { Endpoint, Inbound, Listener, Protocol, Target } from './types';
+import type { Endpoint, InboundGate, Inbound, Listener, Protocol, Target } from './types';
 
 export interface TransportLayerOptions {
   log: Logger;
   metrics: Metrics;
   /** Datagrams or stream messages bigger than this are dropped and counted. */
   maxMessageBytes: number;
+  /** Checks every message and connection before parsing; absent = everything is read. */
+  gate?: InboundGate | undefined;
+  /** A Server header for the SBC's own responses and User-Agent for its requests; absent = none (no banner). */
+  serverHeader?: string | undefined;
 }
 
 /**
@@ -29,13 +33,17 @@ export class TransportLayer {
   private readonly log: Logger;
   private readonly metrics: Metrics;
   private readonly maxMessageBytes: number;
+  private readonly gate: InboundGate | undefined;
+  private readonly serverHeader: string | undefined;
 
   constructor(options: TransportLayerOptions) {
     this.log = options.log;
     this.metrics = options.metrics;
     this.maxMessageBytes = options.maxMessageBytes;
+    this.gate = options.gate;
+    this.serverHeader = options.serverHeader;
     this.metrics.counter('sbc_sip_messages_total', 'SIP messages by zone, direction (in/out) and kind (request/response)');
-    this.metrics.counter('sbc_sip_dropped_total', 'Received data dropped, by zone and reason (malformed, too_large)');
+    this.metrics.counter('sbc_sip_dropped_total', 'Received data dropped, by zone and reason (malformed, too_large, framing, foreign-source, blocked, scanner, flood)');
     this.metrics.counter('sbc_sip_malformed_total', 'Malformed SIP messages received, by zone (answered 400 or dropped)');
     this.metrics.counter('sbc_sip_send_errors_total', 'Messages the transport failed to send, by zone');
   }
@@ -68,6 +76,10 @@ export class TransportLayer {
   async send(message: SipMessage, target: Target): Promise<void> {
     const listener = this.listener(target.zone, target.protocol);
     if (!listener) throw new TransportError(target.zone, `no ${target.protocol} listener in zone ${target.zone}`);
+    if (this.serverHeader !== undefined) {
+      const name = message.kind === 'response' ? 'Server' : 'User-Agent';
+      if (message.headers.get(name) === undefined) message.headers.append(name, this.serverHeader);
+    }
     const data = serializeMessage(message);
     try {
       await listener.send(data, target.endpoint, target.connectionId);
@@ -88,6 +100,14 @@ export class TransportLayer {
     return this.send(response, { zone: via.zone, protocol: via.protocol, endpoint: responseDestination(top, via.protocol), ...(via.connectionId === undefined ? {} : { connectionId: via.connectionId }) });
   }
 
+  /** Whether a new stream connection from `source` may proceed (the gate's verdict, counted like a drop). */
+  admitConnection(zone: string, source: Endpoint): boolean {
+    const reason = this.gate?.checkConnection(zone, source);
+    if (reason === undefined) return true;
+    this.metrics.inc('sbc_sip_dropped_total', { zone, reason });
+    return false;
+  }
+
   /** A stream broke its framing (the listener closes that connection); counted like a malformed message. */
   reportFramingError(zone: string, reason: string): void {
     this.metrics.inc('sbc_sip_malformed_total', { zone });
@@ -105,6 +125,12 @@ export class TransportLayer {
 
   private receive(listener: Listener, data: Buffer, source: Endpoint, connectionId?: string): void {
     const zone = listener.zone;
+    const refused = this.gate?.check(zone, source, data);
+    if (refused !== undefined) {
+      // No log line per drop: a flood would become a flood of log lines.
+      this.metrics.inc('sbc_sip_dropped_total', { zone, reason: refused });
+      return;
+    }
     if (data.length > this.maxMessageBytes) {
       this.metrics.inc('sbc_sip_dropped_total', { zone, reason: 'too_large' });
       this.log.warn('message too large, dropped', { zone, source, bytes: data.length });

@@ -28,6 +28,17 @@ export interface Inbound {
   connectionId?: string;
 }
 
+/**
+ * Decides, before anything is parsed, whether data from a source is read at all (block list, zone
+ * source rules, flood and scanner checks live above this layer). A returned reason means: drop it
+ * silently and count it under that reason.
+ */
+export interface InboundGate {
+  check(zone: string, source: Endpoint, data: Buffer): string | undefined;
+  /** A new stream connection, before its handshake. */
+  checkConnection(zone: string, source: Endpoint): string | undefined;
+}
+
 /** One listening socket (or TLS server) in one zone. */
 export interface Listener {
   readonly zone: string;
