@@ -60,6 +60,11 @@ describe('service level evaluation', () => {
     expect(v.violations).toEqual(['retransmissions 1.5 % of messages > 1.0 % (caller side 0 of 1000; core side 30 of 1000)']);
   });
 
+  it('says when nothing reached the core', () => {
+    const v = evaluateStep(withFields({ callsSucceeded: 0, callsFailed: 500, setupMs: { samples: 0 }, core: { messages: 0, retransmissions: 0, failedCalls: 0 } }), DEFAULT_SERVICE_LEVEL);
+    expect(v.violations).toContain('no message reached the core servers (is the caller blocked?)');
+  });
+
   it('does not credit a rate the caller could not offer', () => {
     const v = evaluateStep(withFields({ targetCps: 100, offeredCps: 80 }), DEFAULT_SERVICE_LEVEL);
     expect(v.violations).toEqual(['caller offered only 80.0 of 100 cps']);

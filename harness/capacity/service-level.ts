@@ -90,6 +90,8 @@ export function retransmissionRatio(m: StepMeasurement): number {
 export function evaluateStep(m: StepMeasurement, sl: ServiceLevel, extra: ExtraCheck[] = []): StepVerdict {
   const violations: string[] = [];
   if (m.callsCreated === 0) violations.push('no call was created');
+  // Says where to look: an SBC that drops a source (flood protection, block list) looks exactly like this.
+  if (m.callsCreated > 0 && m.core?.messages === 0) violations.push('no message reached the core servers (is the caller blocked?)');
   const failed = failedRatio(m);
   if (m.callsCreated > 0 && failed > sl.maxFailedRatio) {
     const unfinished = m.callsUnfinished ? `, ${m.callsUnfinished} unfinished` : '';
