@@ -138,10 +138,6 @@ export class B2buaCall implements RegisteredCall {
     return side === 'a' ? this.setup.aSide.zone : this.bSide.zone;
   }
 
-  get bCallId(): string {
-    return this.bInvite.callId();
-  }
-
   start(): void {
     this.startAttempt();
     this.setupTimer = this.deps.timers.start(this.deps.setupTimeoutMs, () => this.onSetupTimeout());

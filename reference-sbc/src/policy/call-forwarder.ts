@@ -1,4 +1,4 @@
-import type { CallEvents } from '../events';
+import type { CallEvents, CallRouted } from '../events';
 import type { Logger } from '../logger';
 import { B2buaCall, type BLegAttempt } from '../dialog/b2bua-call';
 import type { CallRegistry, LegSide } from '../dialog/call-registry';
@@ -49,7 +49,7 @@ export function forwardStep(deps: ForwardDeps): InviteStep {
           const attempt = attemptFor(ctx, next, newCallId());
           if (!attempt) continue;
           current = next;
-          deps.events.emit({ kind: 'routed', key: ctx.key, coreCallId: attempt.invite.callId(), peer: next.peer });
+          deps.events.emit(routedEvent(ctx, attempt, next));
           return attempt;
         }
         return undefined;
@@ -90,7 +90,7 @@ export function forwardStep(deps: ForwardDeps): InviteStep {
       });
       deps.registry.add(call);
       call.start();
-      deps.events.emit({ kind: 'routed', key: ctx.key, coreCallId: call.bCallId, peer: route.peer });
+      deps.events.emit(routedEvent(ctx, first, route));
       deps.log.info('call routed', { call: ctx.key, direction: ctx.direction, peer: route.peer, dialled: ctx.dialled });
       return CONTINUE;
     },
@@ -114,6 +114,24 @@ export function forwardStep(deps: ForwardDeps): InviteStep {
     });
     return { invite, target: route.target, side };
   }
+}
+
+/**
+ * `routed` names the legs by zone: inbound, the new leg is the core leg; outbound, the caller's leg
+ * is the core leg and the new one the public leg, whose peer is the public destination (CDR remote IP).
+ */
+function routedEvent(ctx: InviteContext, attempt: BLegAttempt, route: RouteDecision): CallRouted {
+  if (ctx.direction === 'inbound') return { kind: 'routed', key: ctx.key, coreCallId: attempt.invite.callId(), peer: route.peer };
+  return {
+    kind: 'routed',
+    key: ctx.key,
+    coreCallId: ctx.request.callId(),
+    peer: route.peer,
+    publicCallId: attempt.invite.callId(),
+    remoteIp: route.target.endpoint.address,
+    remotePort: route.target.endpoint.port,
+    transport: route.target.protocol,
+  };
 }
 
 function party(uri: Uri, displayName: string | undefined, host: string): LegParty {
