@@ -125,7 +125,11 @@ export function measureStep(o: { targetCps: number; statsText: string; rttText: 
   const setup = parseRtt(o.rttText);
   const mean = parseSippDuration(last['ResponseTime1(C)'] ?? '');
   const counts = o.countsText.trim() ? parseCounts(o.countsText) : { messages: 0, retransmissions: 0 };
-  const p = (q: number): number | undefined => percentile(setup, q);
+  // SIPp writes times like 12.001 ms; a tenth of a millisecond is more than its clock resolves.
+  const p = (q: number): number | undefined => {
+    const v = percentile(setup, q);
+    return v === undefined ? undefined : round(v, 1);
+  };
   return {
     targetCps: o.targetCps,
     offeredCps: round(offered),
@@ -139,7 +143,7 @@ export function measureStep(o: { targetCps: number; statsText: string; rttText: 
       p50: p(50),
       p95: p(95),
       p99: p(99),
-      max: setup.length ? setup.reduce((a, b) => Math.max(a, b)) : undefined,
+      max: setup.length ? round(setup.reduce((a, b) => Math.max(a, b)), 1) : undefined,
       mean: Number.isFinite(mean) && succeeded > 0 ? round(mean, 1) : undefined,
       samples: setup.length,
     },
