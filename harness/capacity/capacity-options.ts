@@ -91,7 +91,7 @@ export function parseCapacityArgs(args: string[]): CapacityRequest {
     return n;
   };
   const slo = value('--slo');
-  return {
+  const request: CapacityRequest = {
     budgetS: number('--budget-s'),
     maxCps: number('--max-cps'),
     startCps: number('--start-cps'),
@@ -101,4 +101,11 @@ export function parseCapacityArgs(args: string[]): CapacityRequest {
     concurrency: !args.includes('--no-concurrency'),
     serviceLevel: slo === undefined ? undefined : parseServiceLevel(slo),
   };
+  // Refuse impossible combinations now, not after the topology has been built.
+  try {
+    capacityOptions(request);
+  } catch (err) {
+    throw new CapacityArgsError((err as Error).message);
+  }
+  return request;
 }
