@@ -73,14 +73,16 @@ export interface CapacityOutcome {
   concurrencyRampCps?: number;
 }
 
+/** A caller plan without its evidence name (the controller names steps), with its expected length. */
+export type StepPlan = Omit<CallerPlan, 'name'> & { estimateS: number };
+
 /** Per-step overhead: SIPp start and stop, the core servers' last dump, reading the traces (measured: ~1.3 s). */
 const STEP_OVERHEAD_S = 2;
 
-export function ratePlan(o: CapacityOptions, cps: number): CallerPlan & { estimateS: number } {
+export function ratePlan(o: CapacityOptions, cps: number): StepPlan {
   const calls = Math.max(1, Math.round(cps * o.rate.stepS));
   const holdS = o.rate.holdMs / 1000;
   return {
-    name: '',
     rateCps: cps,
     calls,
     // Room for calls that are slow to set up, so a slow SBC shows as slow, not as a capped caller.
@@ -94,13 +96,12 @@ export function ratePlan(o: CapacityOptions, cps: number): CallerPlan & { estima
  * A concurrency step starts `calls` calls at up to `rampCapCps` and holds each long enough that all of
  * them are up at the same time for at least half the hold.
  */
-export function concurrencyPlan(o: CapacityOptions, calls: number, rampCapCps: number): CallerPlan & { estimateS: number } {
+export function concurrencyPlan(o: CapacityOptions, calls: number, rampCapCps: number): StepPlan {
   const minHoldS = o.concurrency.holdS;
   const rateCps = Math.min(rampCapCps, Math.max(1, roundRate(calls / (minHoldS / 2))));
   const rampS = calls / rateCps;
   const holdS = Math.max(minHoldS, Math.ceil(2 * rampS));
   return {
-    name: '',
     rateCps,
     calls,
     maxConcurrent: calls,
@@ -147,12 +148,13 @@ export async function runCapacity(
   const share = o.concurrency.enabled ? o.rate.budgetShare : 1;
   let index = 0;
 
-  const step = async (kind: StepRecord['kind'], target: number, phase: SearchPhase, plan: CallerPlan, extra: (m: StepMeasurement) => { ok: boolean; violation: string }[]): Promise<StepRecord> => {
+  const step = async (kind: StepRecord['kind'], target: number, phase: SearchPhase, plan: StepPlan, extra: (m: StepMeasurement) => { ok: boolean; violation: string }[]): Promise<StepRecord> => {
     if (!driver.coreAlive()) throw new Error('a core server (SIPp UAS) has died; the capacity run cannot continue (see the core evidence folder)');
     index++;
     const name = kind === 'rate' ? `rate-${String(index).padStart(2, '0')}-${target}cps` : `conc-${String(index).padStart(2, '0')}-${target}calls`;
     const startedAt = new Date(clock.now()).toISOString();
-    const run = await driver.runCaller({ ...plan, name });
+    const { estimateS: _estimate, ...load } = plan;
+    const run = await driver.runCaller({ ...load, name });
     const v = evaluateStep(run.measurement, o.serviceLevel, extra(run.measurement));
     const record: StepRecord = {
       kind,
