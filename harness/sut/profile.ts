@@ -54,6 +54,12 @@ export const sutProfileSchema = z
       })
       .strict()
       .optional(),
+    /**
+     * Where the SBC reports that it is alive: an HTTP URL answering 2xx, optionally with a JSON body
+     * holding `pid`. The robustness checks compare it before and after hostile input (a restarted
+     * process is a crash, even when it serves again).
+     */
+    health: z.object({ http: z.string().min(1).describe('http://host:port/path or unix:/path/to.sock:/path') }).strict().optional(),
     provision: z
       .object({
         blockIp: action.optional(),

@@ -1,0 +1,103 @@
+import { httpRequest } from '../util/http';
+import { run } from '../util/process';
+import { substitute, type SutProfile } from './profile';
+
+/**
+ * Runs the SUT profile's provisioning actions (block an address, add a user, ...): a shell command
+ * or an HTTP call, with `${ip}`, `${user}`, ... and the topology's placeholders filled in. A profile
+ * without the action cannot exercise the requirement: the caller reports it "not run".
+ */
+export type ProvisionName = keyof SutProfile['provision'];
+
+export interface ProvisionContext {
+  /** The topology's placeholder values (RUN_DIR, ...); the action's own values override them. */
+  vars: Record<string, string>;
+  /** Network namespace shell actions run in (the SBC's, where its local admin ports are reachable). */
+  netns?: string | undefined;
+  timeoutMs?: number;
+}
+
+export interface ProvisionOutcome {
+  action: ProvisionName;
+  /** What ran, with placeholders filled: `POST unix:/run/x.sock:/blocklist {"address":"..."}` or the command. */
+  ran: string;
+  /** HTTP status, or the command's exit code. */
+  status: number;
+  output: string;
+}
+
+export class ProvisionError extends Error {
+  constructor(
+    message: string,
+    readonly outcome?: ProvisionOutcome,
+  ) {
+    super(message);
+    this.name = 'ProvisionError';
+  }
+}
+
+/** Whether the profile can do `action` at all. */
+export function canProvision(profile: SutProfile, action: ProvisionName): boolean {
+  return profile.provision[action] !== undefined;
+}
+
+/**
+ * Runs `action` with `values` (e.g. `{ ip: '203.0.113.66' }`). Returns undefined when the profile has
+ * no such action; throws ProvisionError when it ran and failed (non-2xx, non-zero exit), because a
+ * provisioning step that silently did nothing would make every later check meaningless.
+ */
+export async function provision(
+  profile: SutProfile,
+  action: ProvisionName,
+  values: Record<string, string>,
+  ctx: ProvisionContext,
+): Promise<ProvisionOutcome | undefined> {
+  const spec = profile.provision[action];
+  if (!spec) return undefined;
+  const vars = { ...ctx.vars, ...values };
+  const where = `provision.${action}`;
+  const timeoutMs = ctx.timeoutMs ?? 10_000;
+  if ('shell' in spec) {
+    const command = substitute(spec.shell, vars, `${where}.shell`);
+    const r = await run('sh', ['-c', command], { netns: ctx.netns, check: false, timeoutMs });
+    const outcome: ProvisionOutcome = { action, ran: command, status: r.code, output: `${r.stdout}${r.stderr}`.trim() };
+    if (r.code !== 0) throw new ProvisionError(`${where}: \`${command}\` exited ${r.code}: ${outcome.output.slice(0, 500)}`, outcome);
+    return outcome;
+  }
+  const { method } = spec.http;
+  const url = substitute(spec.http.url, vars, `${where}.http.url`);
+  const body = spec.http.body === undefined ? undefined : substitute(spec.http.body, vars, `${where}.http.body`);
+  const headers = Object.fromEntries(Object.entries(spec.http.headers ?? {}).map(([k, v]) => [k, substitute(v, vars, `${where}.http.headers.${k}`)]));
+  const ran = `${method} ${url}${body === undefined ? '' : ` ${body}`}`;
+  let res;
+  try {
+    res = await httpRequest(url, { method, ...(body === undefined ? {} : { body }), headers, timeoutMs });
+  } catch (err) {
+    throw new ProvisionError(`${where}: ${ran}: ${(err as Error).message}`);
+  }
+  const outcome: ProvisionOutcome = { action, ran, status: res.status, output: res.body.trim() };
+  if (res.status < 200 || res.status > 299) throw new ProvisionError(`${where}: ${ran} answered ${res.status}: ${outcome.output.slice(0, 500)}`, outcome);
+  return outcome;
+}
+
+/**
+ * Reads the SBC's health URL (profile `health.http`): whether it answered 2xx and the `pid` its JSON
+ * body reports, if any. Undefined when the profile has no health URL.
+ */
+export async function readHealth(profile: SutProfile, vars: Record<string, string>): Promise<{ ok: boolean; status: number; pid?: number; body: string } | undefined> {
+  if (!profile.health) return undefined;
+  const url = substitute(profile.health.http, vars, 'health.http');
+  try {
+    const res = await httpRequest(url, { timeoutMs: 3000 });
+    let pid: number | undefined;
+    try {
+      const parsed = JSON.parse(res.body) as { pid?: unknown };
+      if (typeof parsed.pid === 'number') pid = parsed.pid;
+    } catch {
+      // A health URL need not answer JSON; then there is no pid to compare.
+    }
+    return { ok: res.status >= 200 && res.status < 300, status: res.status, ...(pid === undefined ? {} : { pid }), body: res.body.slice(0, 500) };
+  } catch (err) {
+    return { ok: false, status: 0, body: (err as Error).message };
+  }
+}
