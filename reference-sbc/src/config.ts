@@ -68,11 +68,51 @@ const schema = z.object({
     database: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL'),
     spoolDir: z.string().min(1),
   }).strict().optional(),
-  /** ENUM lookups for outbound calls: DNS server `ip:port` and the zone suffix. */
+  /** ENUM lookups for outbound calls (OUT-01, OUT-02): DNS server `ip:port` and the zone suffix. */
   enum: z.object({
     server: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?$/, 'expected ip[:port]'),
     suffix: z.string().min(1).default('e164.arpa'),
+    /** Wait per DNS query try; after `attempts` silent tries the call gets 503. */
+    timeoutMs: z.number().int().min(50).default(1000),
+    /** DNS query tries (the first included) before giving up. */
+    attempts: z.number().int().min(1).max(5).default(2),
+    /** Longest an answer is cached, whatever its TTL. */
+    maxCacheS: z.number().int().min(0).default(3600),
+    /** Country code for national numbers dialled with a leading 0 (e.g. "31"); absent: only +/00 numbers are E.164. */
+    countryCode: z.string().regex(/^[1-9]\d{0,2}$/, 'expected 1-3 digits').optional(),
   }).strict().optional(),
+  /** The registrar of public devices (IN-02). Absent: REGISTER is answered 405. */
+  registrar: z.object({
+    /** Digest realm of the challenges. */
+    realm: z.string().min(1).regex(/^[^"\\]+$/, 'no quotes or backslashes').default('sbc'),
+    /** Users and passwords; more can be added at run time through the admin API (kept in the database). */
+    users: z.array(z.object({ username: z.string().min(1).regex(/^[^\s:"]+$/, 'no spaces, colons or quotes'), password: z.string().min(1) }).strict()).default([]),
+    /** Binding lifetime when the REGISTER names none. */
+    defaultExpiresS: z.number().int().min(1).default(3600),
+    /** Shorter requested lifetimes are refused with 423 Interval Too Brief. */
+    minExpiresS: z.number().int().min(1).default(60),
+    /** Longer requested lifetimes are cut to this. */
+    maxExpiresS: z.number().int().min(1).default(86400),
+    /** How long a digest nonce is accepted; afterwards the device is re-challenged with stale=true. */
+    nonceTtlS: z.number().int().min(1).default(300),
+    /** PostgreSQL keeping bindings and users across restarts; absent: memory only. */
+    database: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
+  }).strict().refine((r) => r.minExpiresS <= r.maxExpiresS, { message: 'minExpiresS must not exceed maxExpiresS' }).optional(),
+  /**
+   * OPTIONS probes of the core servers (IN-04): a server that stops answering or answers 503 leaves
+   * the rotation. Off by default: a core that drops OPTIONS would otherwise lose every server.
+   */
+  coreHealth: z.object({
+    enabled: z.boolean().default(false),
+    /** Time between probes of one server. */
+    intervalMs: z.number().int().min(100).default(5000),
+    /** A probe unanswered this long is a failure. */
+    timeoutMs: z.number().int().min(50).default(2000),
+    /** Failed probes in a row before a server is taken out (a 503 takes it out at once). */
+    downAfter: z.number().int().min(1).default(2),
+    /** Answered probes in a row before it is put back. */
+    upAfter: z.number().int().min(1).default(1),
+  }).strict().default({}),
   /** The HTTP admin API: a unix socket path and/or a host+port. */
   admin: z.object({
     socket: z.string().min(1).optional(),

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { AdminServer } from './admin/admin-server';
 import { registerBlocklistRoutes } from './admin/blocklist-routes';
+import { registerRoutingRoutes } from './admin/routing-routes';
 import { createSecurity } from './policy/security-setup';
 import type { Config, ZoneName } from './config';
 import { ConfigError } from './errors';
@@ -70,7 +71,7 @@ export async function startSbc(config: Config, options: SbcOptions): Promise<Sbc
     addresses: { public: config.zones.public.address, core: config.zones.core.address },
     log: log.child({ layer: 'media' }),
   }) : undefined;
-  const { transactions, registry, receive } = createSignalling(config, { transport, timers, events, metrics, log, ...(anchor ? { media: { port: anchor, check: g711Check } } : {}) });
+  const { transactions, registry, receive, routing } = createSignalling(config, { transport, timers, events, metrics, log, ...(anchor ? { media: { port: anchor, check: g711Check } } : {}) });
   transport.onMessage(receive);
 
   let ready = false;
@@ -83,13 +84,17 @@ export async function startSbc(config: Config, options: SbcOptions): Promise<Sbc
     health: () => ({ ready, details: { calls: registry.size, transactions: transactions.size } }),
   });
   registerBlocklistRoutes(admin, { blocklist: security.gate.blocklist, db: security.db, log: log.child({ layer: 'admin' }) });
+  registerRoutingRoutes(admin, { coreServers: routing.coreServers, registrar: routing.registrar, log: log.child({ layer: 'admin' }) });
 
   try {
     // The database block list is in place before the first packet is read.
     await security.start();
     await transport.listen();
+    // Bindings are back from the database before the first call from the core can look for them.
+    await routing.start();
     await admin.listen();
   } catch (err) {
+    await routing.close();
     await transport.close();
     await admin.close();
     await security.close();
@@ -113,6 +118,7 @@ export async function startSbc(config: Config, options: SbcOptions): Promise<Sbc
       transactions.clear();
       await anchor?.close();
       await admin.close();
+      await routing.close();
       await transport.close();
       await security.close();
       log.info('sbc stopped');

@@ -6,8 +6,8 @@ import type { CallEvents } from './events';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import { forwardStep } from './policy/call-forwarder';
-import { type CoreServer, accessControlStep, announceStep, outboundNotRoutedStep, roundRobinRouteStep } from './policy/invite-steps';
-import { NextHopAvailability } from './policy/next-hop-availability';
+import { accessControlStep, announceStep, roundRobinRouteStep } from './policy/invite-steps';
+import { createRouting, type Routing } from './policy/routing-setup';
 import { RoundRobin } from './policy/round-robin';
 import { SipRouter } from './policy/sip-router';
 import type { Timers } from './transaction/timers';
@@ -29,6 +29,8 @@ export interface Signalling {
   registry: CallRegistry<B2buaCall>;
   /** Entry point for every message the transport delivers. */
   receive(inbound: Inbound): void;
+  /** Registrar, ENUM and core health: started and closed with the SBC, shown on the admin API. */
+  routing: Routing;
 }
 
 /**
@@ -52,7 +54,15 @@ export function createSignalling(config: Config, deps: { transport: SignallingTr
     noResponseMs: config.coreFailover.noResponseMs,
     ...(media ? { media: media.port } : {}),
   });
-  const availability = new NextHopAvailability<CoreServer>(config.coreFailover.holdDownMs, timers.clock);
+  const routing = createRouting(config, {
+    sender: transactions,
+    coreLocal: transport.local('core', 'udp'),
+    publicProtocols: new Set((['udp', 'tls'] as const).filter((p) => transport.local('public', p) !== undefined)),
+    clock: timers.clock,
+    log,
+    metrics,
+  });
+  const availability = routing.availability;
   metrics.gauge('sbc_core_servers_down', 'Core servers currently skipped after failing a call attempt', () => availability.downCount(config.coreServers));
   const warnHost = config.zones.public.address;
   const offer = media ? [mediaOfferStep(media.port, warnHost)] : [];
@@ -64,9 +74,10 @@ export function createSignalling(config: Config, deps: { transport: SignallingTr
     log: log.child({ layer: 'policy' }),
     metrics,
     publicZone: 'public',
+    ...(routing.registrar ? { registrar: routing.registrar } : {}),
     steps: {
       inbound: [access, announce, ...(media ? [codecCheckStep(media.check, warnHost)] : []), roundRobinRouteStep(new RoundRobin(config.coreServers), 'core', availability), ...offer, forward],
-      outbound: [access, announce, outboundNotRoutedStep(), ...offer, forward],
+      outbound: [access, announce, routing.outboundStep, ...offer, forward],
     },
     onRejected: (ctx, status, endReason) => {
       void media?.port.delete(ctx.key);
@@ -74,5 +85,5 @@ export function createSignalling(config: Config, deps: { transport: SignallingTr
     },
   });
   transactions.setUser(router);
-  return { transactions, registry, receive: (inbound) => transactions.receive(inbound) };
+  return { transactions, registry, receive: (inbound) => transactions.receive(inbound), routing };
 }

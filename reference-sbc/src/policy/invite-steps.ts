@@ -81,14 +81,6 @@ export function roundRobinRouteStep(servers: RoundRobin<CoreServer>, coreZone: s
   };
 }
 
-/**
- * Outbound routing placeholder: until ENUM routing (OUT-01) replaces this step, a call from the
- * core has no public destination and gets 404, as an ENUM miss would.
- */
-export function outboundNotRoutedStep(): InviteStep {
-  return { name: 'route-outbound', run: () => reject(404) };
-}
-
 /** The dialled user as written in the Request-URI (escapes kept), for the new Request-URI. */
 function dialledUserRaw(ctx: InviteContext): string {
   const uri = ctx.request.requestUri();

@@ -23,6 +23,8 @@ export interface RouterDeps {
   metrics: Metrics;
   /** Which zone is the public one; everything else is core. */
   publicZone: string;
+  /** Answers REGISTER (IN-02); absent: REGISTER is refused 405 like any other unsupported method. */
+  registrar?: { handle(request: SipRequest, inbound: Inbound): SipResponse };
   /** The INVITE chain per direction (inbound = from the public zone). */
   steps: Record<Direction, readonly InviteStep[]>;
   /** Emits `ended` for an announced attempt that the chain rejected or the caller cancelled. */
@@ -74,6 +76,13 @@ export class SipRouter implements TransactionUser {
         return;
       case 'BYE':
         this.refuse(tx, { status: 481 }, inbound);
+        return;
+      case 'REGISTER':
+        if (this.deps.registrar) {
+          tx.respond(this.deps.registrar.handle(request, inbound));
+          return;
+        }
+        this.refuse(tx, { status: 405, headers: [['Allow', ALLOWED_METHODS.join(', ')]] }, inbound);
         return;
       default:
         this.refuse(tx, { status: 405, headers: [['Allow', ALLOWED_METHODS.join(', ')]] }, inbound);
