@@ -162,7 +162,7 @@ export function summaryLines(r: CapacityResult): string[] {
   else {
     lines.push(
       cm
-        ? `most simultaneous calls within the service level: ${cm.peakConcurrent} (target ${cm.value}, ramped at ${r.concurrency.rampCps ?? '?'} cps, step ${cm.step}); ${r.concurrency.meaning}`
+        ? `most simultaneous calls within the service level: ${cm.peakConcurrent} (target ${cm.value}, started at ${cm.offeredCps} cps, step ${cm.step}); ${r.concurrency.meaning}`
         : `most simultaneous calls within the service level: none; ${r.concurrency.meaning}`,
     );
     if (r.concurrency.firstFailure) lines.push(`  first violation at ${r.concurrency.firstFailure.value} calls (step ${r.concurrency.firstFailure.step}): ${r.concurrency.firstFailure.violations.join('; ')}`);
