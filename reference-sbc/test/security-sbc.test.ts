@@ -1,5 +1,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { request } from 'node:http';
+import { connect as netConnect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../src/config';
 import { silentLogger } from '../src/logger';
 import { startSbc, type Sbc } from '../src/sbc';
+import { makeCertificate } from './helpers/tls-peer';
 
 /**
  * The SBC in-process on loopback addresses of its own (127.0.79.x) with the security gate: block list
@@ -96,9 +99,10 @@ describe('security gate on loopback', () => {
     work = mkdtempSync(join(tmpdir(), 'sbc-security-'));
     sock = join(work, 'admin.sock');
     const config = validateConfig({
-      zones: { public: { address: PUBLIC, udp: 5060 }, core: { address: CORE, udp: 5060, allowedSources: [`${CORE_SERVER}`, '127.0.79.0/28'] } },
+      zones: { public: { address: PUBLIC, udp: 5060, tls: 5061 }, core: { address: CORE, udp: 5060, allowedSources: [`${CORE_SERVER}`, '127.0.79.0/28'] } },
       coreServers: [{ host: CORE_SERVER, port: 5060 }],
       admin: { socket: sock },
+      tls: makeCertificate(work),
       timers: { t1Ms: 100 },
       security: { blocklist: ['127.0.79.96/30'], flood: { windowMs: 1000, maxRequests: 20, banS: 30 } },
     });
@@ -183,6 +187,26 @@ describe('security gate on loopback', () => {
     // A core server itself is answered on the core socket (a 200 to its OPTIONS).
     await spoof.options(CORE);
     expect(await spoof.wait(1, 2000)).toBe(1);
+  });
+
+  it('closes a blocked source\'s TLS connection before the handshake, and serves others', async () => {
+    const handshake = (from: string): Promise<string> => new Promise((resolve) => {
+      const raw = netConnect({ host: PUBLIC, port: 5061, localAddress: from });
+      raw.on('error', () => undefined);
+      const tls = tlsConnect({ socket: raw, rejectUnauthorized: false });
+      tls.on('secureConnect', () => {
+        tls.destroy();
+        resolve('handshake');
+      });
+      tls.on('error', () => resolve('closed'));
+      tls.on('close', () => resolve('closed'));
+    });
+    expect(await handshake('127.0.79.42')).toBe('handshake');
+    await admin(sock, 'POST', '/blocklist', { address: '127.0.79.42' });
+    const before = dropped('public', 'blocked');
+    expect(await handshake('127.0.79.42')).toBe('closed');
+    expect(dropped('public', 'blocked')).toBe(before + 1);
+    await admin(sock, 'DELETE', '/blocklist/127.0.79.42');
   });
 
   it('drops scanners without an answer and bans them', async () => {
