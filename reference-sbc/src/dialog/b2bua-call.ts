@@ -64,6 +64,11 @@ export interface CallSetup {
    * answers 503 / times out before any provisional; undefined when there is none left.
    */
   nextAttempt?: () => BLegAttempt | undefined;
+  /**
+   * Whether a final error answer of the current attempt moves the call on (the route's policy,
+   * e.g. ENUM: 408 and any 5xx); undefined leaves the default: 503 and 408.
+   */
+  retryOn?: (response: SipResponse) => boolean | undefined;
 }
 
 export interface CallDeps {
@@ -292,7 +297,8 @@ export class B2buaCall implements RegisteredCall {
       return;
     }
     // The client transaction already ACKed a non-2xx; a 503 (or 408) says "try elsewhere" (RFC 3263 4.3).
-    if ((status === 503 || status === 408) && this.failover(`${status}`)) return;
+    const retry = this.setup.retryOn?.(res) ?? (status === 503 || status === 408);
+    if (status >= 300 && retry && this.failover(`${status}`)) return;
     this.setupTimer?.cancel();
     if (status < 300) {
       this.onBSuccess(res);

@@ -63,6 +63,7 @@ export function forwardStep(deps: ForwardDeps): InviteStep {
         bSide,
         bTarget: first.target,
         nextAttempt,
+        retryOn: (res) => current.retryOn?.(res),
       }, {
         transactions: deps.transactions,
         timers: deps.timers,

@@ -1,6 +1,6 @@
 import type { Direction } from '../events';
 import type { Logger } from '../logger';
-import type { SipRequest } from '../sip/message';
+import type { SipRequest, SipResponse } from '../sip/message';
 import type { InviteServerTransaction } from '../transaction/invite-server';
 import type { Inbound, Target } from '../transport/types';
 
@@ -17,6 +17,11 @@ export interface RouteDecision {
    * 503, transport error); it also marks this hop as down. Undefined or returning undefined: none.
    */
   next?: () => RouteDecision | undefined;
+  /**
+   * Whether this hop's final error answer moves the call to `next` (and what the route learns from
+   * it, e.g. a Retry-After); undefined: the default, 503 and 408.
+   */
+  retryOn?: (response: SipResponse) => boolean | undefined;
 }
 
 /** Everything an INVITE's steps read and write. One context per new INVITE. */

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import type { Logger } from '../logger';
+import type { SipResponse } from '../sip/message';
 import { hostToAddress, parseSipUri, serializeUri, uriTransport, type SipUri } from '../sip/uri';
 import type { Endpoint, Protocol, Target } from '../transport/types';
 import { DnsError } from './dns-naptr';
@@ -29,8 +30,42 @@ export interface ContactDirectory {
 }
 
 /** Next hops that asked not to be used for a while (503 with Retry-After, RFC 3261 21.5.4). */
-export interface HopHoldDown {
-  isHeld(hostPort: string): boolean;
+export class HopHoldDown {
+  private readonly until = new Map<string, number>();
+  private readonly now: () => number;
+  /** A Retry-After longer than this is cut to it, so one answer cannot park a destination for days. */
+  private readonly maxS: number;
+
+  constructor(now: () => number, maxS = 3600) {
+    this.now = now;
+    this.maxS = maxS;
+  }
+
+  hold(peer: string, seconds: number): void {
+    this.until.set(peer, this.now() + Math.min(seconds, this.maxS) * 1000);
+    if (this.until.size > 10_000) for (const [k, v] of this.until) if (v <= this.now()) this.until.delete(k);
+  }
+
+  isHeld(peer: string): boolean {
+    const t = this.until.get(peer);
+    if (t === undefined) return false;
+    if (t > this.now()) return true;
+    this.until.delete(peer);
+    return false;
+  }
+}
+
+/**
+ * OUT-02: a final 408 or any 5xx moves the call to the next record; a 6xx (global failure) and
+ * every 4xx end the search. A 503 with Retry-After also keeps that hop out of later calls' lists.
+ */
+export function enumRetryOn(response: SipResponse, peer: string, holdDown?: HopHoldDown): boolean {
+  const status = response.status;
+  if (status === 503 && holdDown) {
+    const after = /^\s*(\d+)/.exec(response.headers.get('retry-after') ?? '')?.[1];
+    if (after !== undefined && Number(after) > 0) holdDown.hold(peer, Number(after));
+  }
+  return status === 408 || (status >= 500 && status < 600);
 }
 
 export interface OutboundRouterDeps {
@@ -88,7 +123,7 @@ export function chainHops(hops: readonly Hop[], holdDown?: HopHoldDown): RouteDe
   const list = usable.length > 0 ? usable : hops;
   const at = (i: number): RouteDecision | undefined => {
     const hop = list[i];
-    return hop === undefined ? undefined : { ...hop, next: () => at(i + 1) };
+    return hop === undefined ? undefined : { ...hop, next: () => at(i + 1), retryOn: (res) => enumRetryOn(res, hop.peer, holdDown) };
   };
   return at(0);
 }

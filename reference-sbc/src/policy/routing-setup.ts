@@ -9,7 +9,7 @@ import { EnumResolver } from './enum-resolver';
 import type { InviteStep } from './invite-pipeline';
 import type { CoreServer } from './invite-steps';
 import { NextHopAvailability } from './next-hop-availability';
-import { outboundRouteStep } from './outbound-router';
+import { HopHoldDown, outboundRouteStep } from './outbound-router';
 import { Registrar } from './registrar';
 import { RegistrationStore } from './registration-store';
 
@@ -120,6 +120,7 @@ export function createRouting(config: Config, deps: RoutingDeps): Routing {
     enum: resolver,
     registrar,
     resolveHost,
+    holdDown: new HopHoldDown(() => clock.now()),
     log: log.child({ layer: 'routing' }),
   });
 

@@ -76,6 +76,36 @@ describe('outbound routing', () => {
     expect(publicRequests(s, 'INVITE').map((r) => r.to)).toEqual(['127.0.0.50:5060', '127.0.0.51:5062']);
   });
 
+  it('moves on after 500, honours Retry-After in later calls, and stops the search at a 6xx', async () => {
+    const number = '+31201110009';
+    dns.zone.set(enumDomain(number), [
+      { order: 10, preference: 10, regexp: '!^.*$!sip:a@127.0.0.60!' },
+      { order: 10, preference: 20, regexp: '!^.*$!sip:b@127.0.0.61!' },
+      { order: 10, preference: 30, regexp: '!^.*$!sip:c@127.0.0.62!' },
+    ]);
+    const s = new Stack(config());
+    const reply = async (status: number, headers: Array<[string, string]> = []): Promise<void> => {
+      const last = publicRequests(s, 'INVITE').at(-1)!;
+      const res = createResponse(last.request, status);
+      for (const [n, v] of headers) res.headers.append(n, v);
+      const [address = '', port = '0'] = last.to.split(':');
+      s.sig.receive({ message: res, zone: 'public', protocol: 'udp', source: { address, port: Number(port) }, local: { address: '127.0.0.10', port: 5060 } });
+      await flush();
+    };
+    await s.fromCore(coreInvite(number, 'out-9'), CORE);
+    await until(() => publicRequests(s, 'INVITE').length === 1);
+    await reply(503, [['Retry-After', '120']]);
+    await reply(500);
+    await reply(603);
+    expect(publicRequests(s, 'INVITE').map((r) => r.to)).toEqual(['127.0.0.60:5060', '127.0.0.61:5060', '127.0.0.62:5060']);
+    expect(coreAnswers(s).at(-1)).toBe(603);
+    await s.fromCore(coreInvite(number, 'out-10'), CORE);
+    await until(() => publicRequests(s, 'INVITE').length === 4);
+    await reply(604);
+    expect(publicRequests(s, 'INVITE').map((r) => r.to).slice(3)).toEqual(['127.0.0.61:5060']);
+    expect(coreAnswers(s).at(-1)).toBe(604);
+  });
+
   it('answers 404 without sending anything to the public side when there is no record, 503 when DNS is silent', async () => {
     const s = new Stack(config());
     await s.fromCore(coreInvite('+31201110002', 'out-2'), CORE);
