@@ -40,3 +40,25 @@ Feature: Call detail records in PostgreSQL
     When a public caller dials a new number over UDP and cancels after 1 s of ringing
     Then the caller saw its CANCEL answered 200 and the INVITE ended 487
     And the caller's CDR row has final status 487, no answer time and duration 0
+
+  @GEN-05
+  Scenario: Every call that got its final response keeps its row when the SBC is killed and restarted
+    The SBC is killed outright (SIGKILL: no clean shutdown, no flush) while calls are up, moments after
+    other calls ended (before a batching SBC has written their rows to the database), then started
+    again with the same command and configuration (the SUT profile's control section; without one this
+    scenario is not run). Rejected calls and calls answered and released before the kill must each have
+    exactly one row afterwards, whether the SBC had written it before dying or writes it after the
+    restart. Calls still connected at the kill cannot have a complete row (their end was never seen by
+    any SBC process), so nothing is required of them; the evidence counts them.
+    Given the SUT can be killed and started again
+    And the core servers reject calls with 486 Busy Here
+    And 3 public callers each dial a new number over UDP and are rejected
+    And the core servers answer calls
+    And 3 public callers each dial a new number over UDP and stay connected
+    When 4 public callers each complete a call over UDP, hanging up after 1 s
+    And the SBC is killed with SIGKILL 50 ms after the last of those calls ended
+    And the SBC is started again and is ready
+    Then every call that got its final response before the kill has exactly one CDR row within 30 s
+    When a public caller dials a new number over UDP and hangs up after 1 s
+    Then the caller saw the call answered and its BYE answered 200 OK
+    And exactly one CDR row carries the caller's Call-ID

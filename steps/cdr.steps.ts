@@ -8,7 +8,7 @@ import type { SbcWorld } from './world';
 let reader: CdrReader | undefined;
 
 /** The CDR reader for the SUT profile's query; undefined when the profile gives none (the scenario is "not run"). */
-function cdrReader(world: SbcWorld): CdrReader | undefined {
+export function cdrReader(world: SbcWorld): CdrReader | undefined {
   const cdr = world.ctx.profile.cdr;
   if (!cdr) return undefined;
   reader ??= new CdrReader({ connection: substitute(cdr.connection, world.ctx.state.vars, 'cdr.connection'), query: cdr.query });

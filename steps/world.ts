@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { World, setWorldConstructor, type IWorldOptions } from '@cucumber/cucumber';
-import { runSipp, type SippResult } from '../harness/sipp/runner';
+import { startSipp, type SippInstance, type SippResult } from '../harness/sipp/runner';
 import type { SippOptions } from '../harness/sipp/options';
 import { loadSutProfile, type SutProfile } from '../harness/sut/profile';
 import { CoreServers } from '../topology/core-servers';
@@ -84,8 +84,16 @@ export class SbcWorld extends World {
   }
 
   async runPublicSipp(role: string, scenario: string, o: Partial<SippOptions> & { keys?: Record<string, string | number> }): Promise<SippResult> {
+    const result = await this.startPublicSipp(role, scenario, o).done();
+    this.sipp.set(role, result);
+    this.notes.push(result.summary);
+    return result;
+  }
+
+  /** Starts a public-side SIPp without waiting for it: the caller awaits `done()` or calls `stop()`. */
+  startPublicSipp(role: string, scenario: string, o: Partial<SippOptions> & { keys?: Record<string, string | number> }): SippInstance {
     const ep = this.publicEndpoint();
-    const result = await runSipp({
+    return startSipp({
       name: role,
       evidenceDir: this.evidenceDir,
       netns: this.ctx.state.namespaces.pub,
@@ -103,9 +111,6 @@ export class SbcWorld extends World {
         ...o,
       },
     });
-    this.sipp.set(role, result);
-    this.notes.push(result.summary);
-    return result;
   }
 
   result(role: string): SippResult {

@@ -1,9 +1,9 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, join, resolve } from 'node:path';
-import { httpRequest } from '../harness/util/http';
-import { reapAll, start, waitUntil, type Managed } from '../harness/util/process';
-import { loadSutProfile, substitute } from '../harness/sut/profile';
+import { reapAll, type Managed } from '../harness/util/process';
+import { startSut } from '../harness/sut/lifecycle';
+import { loadSutProfile } from '../harness/sut/profile';
 import { ADDRESSES } from './addresses';
 import { createTestPki } from './certs';
 import { createNetwork, destroyNetwork, removeStale, type Namespaces } from './netns';
@@ -119,31 +119,10 @@ export async function bringUp(o: { profileFile: string; reportDir: string; log: 
       sbc: {},
     };
     if (profile.start) {
-      const spec = profile.start;
-      if (spec.config) {
-        const template = readFileSync(resolve(REPO_ROOT, spec.config.template), 'utf8');
-        writeFileSync(substitute(spec.config.path, vars, 'start.config.path'), substitute(template, vars, spec.config.template));
-      }
-      const argv = spec.command.map((a, i) => substitute(a, vars, `start.command[${i}]`));
       const logFile = join(o.reportDir, 'sbc.log');
       state.sbc.logFile = logFile;
-      sbc = await step(`SUT ${profile.name} started and ready`, async () => {
-        const proc = start({ name: 'sut', command: argv[0]!, args: argv.slice(1), netns: netns.sbc, cwd: REPO_ROOT, logFile });
-        const readyUrl = substitute(spec.ready.http, vars, 'start.ready.http');
-        let exited: number | string | undefined;
-        void proc.exited.then((c) => (exited = c));
-        await waitUntil(`${profile.name} to answer ${readyUrl}`, async () => {
-          if (exited !== undefined) {
-            const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').trim().split('\n').slice(-8).join('\n') : '';
-            throw new Error(`${profile.name} exited (${exited}) during start-up:\n${tail}`);
-          }
-          return (await httpRequest(readyUrl, { timeoutMs: 1000 })).status === 200;
-        }, spec.ready.timeoutMs, 200).catch((err: Error) => {
-          if (exited !== undefined) throw new Error(err.message.replace(/^timed out.*\(last error: /s, '').replace(/\)$/, ''));
-          throw err;
-        });
-        return proc;
-      });
+      const host = { profile, vars, netns: netns.sbc, cwd: REPO_ROOT, logFile };
+      sbc = await step(`SUT ${profile.name} started and ready`, () => startSut(host, { writeConfig: true }));
       state.sbc.pid = sbc.child.pid;
     } else {
       o.log(`topology: SUT ${profile.name} is not started by the suite (no start section); expecting it at ${profile.sbc.public.address}`);

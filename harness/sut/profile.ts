@@ -33,6 +33,7 @@ const action = z.union([
     })
     .strict(),
 ]);
+export type SutAction = z.infer<typeof action>;
 
 export const sutProfileSchema = z
   .object({
@@ -79,8 +80,32 @@ export const sutProfileSchema = z
       })
       .strict()
       .optional(),
+    /**
+     * How the suite crashes the SBC and starts it again (GEN-05: no CDR of a finished call is lost across
+     * a crash). `kill: sigkill` sends SIGKILL to the process the topology started; `start: start` runs the
+     * `start` section again (same command and configuration file, in the SBC's namespace). An SBC the suite
+     * does not start names actions instead. Without this section the crash scenario is "not run".
+     */
+    control: z
+      .object({
+        kill: z.union([z.literal('sigkill'), action]),
+        start: z.union([z.literal('start'), action]),
+        /** Readiness after the restart; defaults to `start.ready`. */
+        ready: z.object({ http: z.string().min(1), timeoutMs: z.number().int().positive().default(20000) }).strict().optional(),
+      })
+      .strict()
+      .optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((p, ctx) => {
+    if (!p.control) return;
+    const needsStart = (field: string): void => {
+      if (!p.start) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['control', field], message: `needs the start section (the suite did not start this SBC)` });
+    };
+    if (p.control.kill === 'sigkill') needsStart('kill');
+    if (p.control.start === 'start') needsStart('start');
+    if (!p.control.ready && !p.start) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['control', 'ready'], message: 'required when there is no start section' });
+  });
 
 export type SutProfile = z.infer<typeof sutProfileSchema>;
 
