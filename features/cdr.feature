@@ -21,6 +21,13 @@ Feature: Call detail records in PostgreSQL
     Then the caller saw the call answered and its BYE answered 200 OK
     And that call's CDR duration is within 1 s of the time from the 200 OK to the BYE the caller saw
 
+  @GEN-05 @GEN-06
+  Scenario: An outbound call gets one row naming the public leg
+    The core server's call is routed by ENUM to a public device. The row carries the public leg: the
+    Call-ID the device received and the device's address as remote IP.
+    When a core server calls a new number whose ENUM record points at a public device over UDP, and hangs up after 1 s
+    Then exactly one CDR row carries the Call-ID the public device received, with the core caller's number, the dialled number and the device's address as remote IP
+
   @GEN-05
   Scenario: No CDR is lost while the database is down
     Given the CDR database is stopped
