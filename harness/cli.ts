@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:f
 import { join, relative, resolve } from 'node:path';
 import { CAPACITY_USAGE, parseCapacityArgs } from './capacity/capacity-options';
 import { runCapacityInTopology } from './capacity/capacity-run';
-import { buildCertificate, writeCertificate } from './report/certificate';
+import { buildCertificate, evidenceIndex, writeCertificate } from './report/certificate';
 import { readCucumberMessages, type ScenarioResult } from './report/cucumber-results';
 import { SutProfileError } from './sut/profile';
 import { bringUp, tearDownStaleOnly, type Topology } from '../topology/netns-provider';
@@ -123,6 +123,7 @@ async function features(o: { profileFile: string; reportDir: string; runId: stri
     sut: profileName,
     runId: o.runId,
     scenarios,
+    evidence: evidenceIndex(o.reportDir),
   });
   const files = writeCertificate(o.reportDir, cert);
   log(`\n== certificate for ${profileName}: ${cert.summary.pass} pass, ${cert.summary.fail} fail, ${cert.summary['not run']} not run`);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { World, setWorldConstructor, type IWorldOptions } from '@cucumber/cucumber';
 import { startSipp, type SippInstance, type SippResult } from '../harness/sipp/runner';
 import type { SippOptions } from '../harness/sipp/options';
+import type { TracedMessage } from '../harness/sipp/messages';
 import { loadSutProfile, type SutProfile } from '../harness/sut/profile';
 import { CoreServers } from '../topology/core-servers';
 import { REPO_ROOT } from '../topology/paths';
@@ -152,6 +153,25 @@ export class SbcWorld extends World {
       notes: this.notes,
     };
     writeFileSync(join(this.evidenceDir, 'evidence.json'), JSON.stringify(summary, null, 2));
+    writeFileSync(join(this.evidenceDir, 'ladder.txt'), this.ladderText());
+  }
+
+  /**
+   * The scenario's SIP ladder as each endpoint saw it: every SIPp run of the public side, then what the
+   * core servers exchanged for each number the scenario dialled (found by number, never by Call-ID).
+   */
+  ladderText(): string {
+    const time = (d: Date): string => d.toISOString().slice(11, 23);
+    const line = (m: TracedMessage): string =>
+      `  ${time(m.at)} ${m.direction === 'sent' ? '-->' : '<--'} ${m.method ? `${m.method} ${m.requestUri}` : `${m.status} (${m.header('cseq') ?? ''})`}`;
+    const parts: string[] = [`# ${this.scenarioName}`];
+    for (const r of this.sipp.values()) parts.push(`\n## ${r.summary}`, ...r.messages.map(line));
+    for (const [label, number] of this.numbers) {
+      for (const receipt of this.ctx.core.receivedFor(number)) {
+        parts.push(`\n## core server ${receipt.server}, ${label} ${number}`, ...receipt.messages.map(line));
+      }
+    }
+    return `${parts.join('\n')}\n`;
   }
 }
 

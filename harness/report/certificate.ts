@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REQUIREMENTS } from './requirements';
 import type { ScenarioResult } from './cucumber-results';
@@ -62,4 +62,26 @@ ${rows}
 </table></body></html>\n`,
   );
   return { json, html };
+}
+
+/**
+ * Maps scenario names to their evidence folders (`scenarios/NNN-name/`, relative to the report), read
+ * from the `evidence.json` each scenario writes; the certificate links every scenario to its evidence.
+ */
+export function evidenceIndex(reportDir: string): (s: ScenarioResult) => string | undefined {
+  const root = join(reportDir, 'scenarios');
+  const byName = new Map<string, string[]>();
+  if (existsSync(root)) {
+    for (const dir of readdirSync(root).sort()) {
+      const file = join(root, dir, 'evidence.json');
+      if (!existsSync(file)) continue;
+      try {
+        const name = (JSON.parse(readFileSync(file, 'utf8')) as { scenario?: string }).scenario;
+        if (name) byName.set(name, [...(byName.get(name) ?? []), `scenarios/${dir}/`]);
+      } catch {
+        // a scenario killed while writing its evidence has none to link
+      }
+    }
+  }
+  return (s) => byName.get(s.name)?.shift();
 }
