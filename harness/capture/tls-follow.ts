@@ -143,7 +143,7 @@ export async function readTls(file: string, payloads: CapturedPayload[], keylog?
   const keys = ['-n', '-r', file, '-o', `tls.keylog_file:${keylog}`];
   const follow = await tshark(file, [...keys, '-q', ...streams.flatMap((s) => ['-z', `follow,tls,raw,${s}`])]);
   const fields = await tshark(file, [
-    ...keys, '-Y', `tcp.stream in {${streams.join(' ')}}`, '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=,',
+    ...keys, '-Y', `tcp.stream in {${streams.join(',')}}`, '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=,',
     ...['frame.number', 'frame.time_epoch', 'tcp.stream', 'ip.src', 'tcp.srcport', 'tls.record.content_type'].flatMap((e) => ['-e', e]),
   ]);
   const { sip, decrypted } = sipFromFollowed(parseFollowOutput(follow), payloads, parseAppDataRecords(fields));
