@@ -38,7 +38,7 @@ Feature: Media through the SBC: G.711 towards the core, SRTP on TLS legs
     And the caller received SRTP that authenticates and decrypts with the SBC's key, intact, only from the SBC's public address
     And the core server received the caller's media intact, as plain G.711, only from the SBC's core address
 
-  @OUT-03 @wip-outbound
+  @OUT-03
   Scenario: A call from the core to a public TLS destination is offered SRTP though the core offered plain RTP
     Given a public device accepts calls over TLS
     And the ENUM record of a new number points at that device over TLS

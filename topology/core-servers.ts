@@ -93,6 +93,18 @@ export class CoreServers {
       .filter((r) => r.messages.length > 0);
   }
 
+  /**
+   * Stops the one core server at `address`, as a server that went down (IN-04); the others keep
+   * running. The next `ensure` starts every server again.
+   */
+  async stopServer(address: string): Promise<void> {
+    const instance = this.current[this.o.addresses.indexOf(address)];
+    if (!instance) throw new Error(`no core server running at ${address}`);
+    // Forgetting the behaviour makes the next ensure() restart the whole set.
+    this.behaviour = undefined;
+    await instance.stop();
+  }
+
   async stop(): Promise<void> {
     await Promise.all(this.current.map((i) => i.stop()));
     this.current = [];

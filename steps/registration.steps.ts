@@ -1,0 +1,133 @@
+/**
+ * IN-02: a public device (the suite's SIP client) registers with digest authentication, the user
+ * being provisioned through the SUT profile; calls from the core (SIPp) must reach it at its
+ * registered contact while the binding lives, and not afterwards.
+ */
+import { join } from 'node:path';
+import { Given, Then, When } from '@cucumber/cucumber';
+import { SipClient, buildSdp, getHeaders, type IncomingCall, type SipResponse } from '../harness/sip';
+import { provision } from '../harness/sut/provision';
+import { check, describeRun } from './assertions';
+import { coreCall } from './routing-world';
+import type { SbcWorld } from './world';
+
+interface Device {
+  user: string;
+  password: string;
+  ip: string;
+  port: number;
+  client?: SipClient;
+  calls: IncomingCall[];
+  registration?: SipResponse;
+  requestedExpires?: number;
+}
+
+const devices = new WeakMap<SbcWorld, Device>();
+let userSeq = 0;
+
+function device(world: SbcWorld): Device {
+  const d = devices.get(world);
+  if (!d) throw new Error('no SIP user was provisioned in this scenario');
+  return d;
+}
+
+Given('a SIP user with a password is provisioned on the SBC', async function (this: SbcWorld) {
+  userSeq++;
+  const user = `dev${Date.now() % 100000}${userSeq}`;
+  const password = `pw-${Math.random().toString(36).slice(2, 10)}`;
+  const ctx = { vars: this.ctx.state.vars, netns: this.ctx.state.namespaces.sbc };
+  const outcome = await provision(this.ctx.profile, 'addUser', { user, password }, ctx);
+  if (!outcome) {
+    this.notes.push('the SUT profile has no provision.addUser: IN-02 not run');
+    return 'skipped';
+  }
+  this.notes.push(`provision.addUser: ${outcome.ran.replace(password, '***')} -> ${outcome.status}`);
+  this.onScenarioEnd(async () => {
+    await provision(this.ctx.profile, 'removeUser', { user, password }, ctx);
+  });
+  const ep = this.publicEndpoint();
+  devices.set(this, { user, password, ip: ep.ip, port: ep.port, calls: [] });
+  return undefined;
+});
+
+async function register(world: SbcWorld, password: string, expires: number): Promise<SipResponse> {
+  const d = device(world);
+  if (!d.client) {
+    const client = await SipClient.udp({ ip: d.ip, port: d.port, user: d.user });
+    client.onInvite(async (call) => {
+      d.calls.push(call);
+      await call.answer(buildSdp({ address: d.ip, port: 32000 + (d.port % 1000) * 2, codecs: ['PCMU', 'PCMA'] }));
+    });
+    world.onScenarioEnd(async () => {
+      await client.writeLadder(join(world.evidenceDir, 'device.txt'));
+      await client.close();
+    });
+    d.client = client;
+  }
+  const sbc = world.ctx.profile.sbc.public;
+  return d.client.register(`sip:${sbc.address}:${sbc.udp}`, {
+    aor: `sip:${d.user}@${sbc.address}`,
+    expires,
+    credentials: { username: d.user, password },
+  });
+}
+
+Given('a public device registers as that user with its password for {int} s', async function (this: SbcWorld, expires: number) {
+  const d = device(this);
+  let res = await register(this, d.password, expires);
+  // A registrar may insist on a longer lifetime (423, RFC 3261 10.3); a short one is still usable here.
+  const min = Number(getHeaders(res, 'min-expires')[0] ?? NaN);
+  if (res.status === 423 && min <= 10) res = await register(this, d.password, min);
+  d.registration = res;
+  d.requestedExpires = expires;
+  check(res.status === 200, () => `IN-02: the REGISTER of ${d.user} with the right password was answered ${res.status} ${res.reason}; expected 200:\n${res.raw}`);
+});
+
+Given('a public device registers as that user with a wrong password', async function (this: SbcWorld) {
+  const d = device(this);
+  d.registration = await register(this, `${d.password}-wrong`, 3600);
+});
+
+When('the device removes its binding with Expires 0', async function (this: SbcWorld) {
+  const res = await register(this, device(this).password, 0);
+  check(res.status === 200, () => `IN-02: removing the binding (Expires: 0) was answered ${res.status} ${res.reason}; expected 200`);
+});
+
+When('{int} s pass', async function (this: SbcWorld, seconds: number) {
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+});
+
+Then('the registration was answered 200 OK with the device\'s contact and an expiry of at most {int} s', function (this: SbcWorld, max: number) {
+  const d = device(this);
+  const res = d.registration!;
+  const contacts = getHeaders(res, 'contact');
+  const mine = contacts.find((c) => c.includes(`${d.ip}:${d.port}`));
+  check(mine, () => `IN-02: the 200 OK to the REGISTER does not list the device's contact ${d.ip}:${d.port} (Contact: ${contacts.join(' | ') || 'none'})`);
+  const expires = Number(/;\s*expires=(\d+)/i.exec(mine)?.[1] ?? getHeaders(res, 'expires')[0] ?? NaN);
+  check(expires > 0 && expires <= max, () => `IN-02: the binding's expiry in the 200 OK is ${Number.isNaN(expires) ? 'missing' : `${expires} s`}; expected more than 0 and at most ${max} s`);
+});
+
+Then('the registration was refused with 401 or 403', function (this: SbcWorld) {
+  const res = device(this).registration!;
+  check(res.status === 401 || res.status === 403, () => `IN-02: a REGISTER with a wrong password was answered ${res.status} ${res.reason}; expected 401 or 403`);
+});
+
+When('a core server calls that user', async function (this: SbcWorld) {
+  await coreCall(this, 'core-caller', device(this).user, { answered: true });
+});
+
+When('a core server calls that user and is refused', async function (this: SbcWorld) {
+  await coreCall(this, 'core-caller', device(this).user, { answered: false });
+});
+
+Then('the device received the call at its registered contact', function (this: SbcWorld) {
+  const d = device(this);
+  check(d.calls.length === 1, () => `IN-02: the registered device received ${d.calls.length} INVITEs for ${d.user}; expected 1. The core server saw:\n${describeRun(this.result('core-caller'))}`);
+  const uri = d.calls[0]!.invite.uri;
+  check(uri.includes(`${d.ip}:${d.port}`), () => `IN-02: the INVITE reached the device with Request-URI ${uri}, not its registered contact ${d.ip}:${d.port}`);
+});
+
+Then('the device received no call', function (this: SbcWorld) {
+  const d = device(this);
+  check(d.calls.length === 0, () => `IN-02: the device received ${d.calls.length} INVITEs for ${d.user} although it has no binding`);
+});

@@ -1,0 +1,142 @@
+/**
+ * What the routing features (IN-02, IN-04, OUT-01, OUT-02, GEN-01) share: public destinations played
+ * by the suite's SIP client, callers on the core side played by SIPp from a core server's address, and
+ * the public zone's packet capture read for where calls really went and when.
+ */
+import { join } from 'node:path';
+import { SipClient, buildSdp, type IncomingCall } from '../harness/sip';
+import { readSip, type CapturedSip } from '../harness/capture/pcap-read';
+import { runSipp, type SippResult } from '../harness/sipp/runner';
+import { REPO_ROOT } from '../topology/paths';
+import { runCaptures } from './capture.hooks';
+import type { SbcWorld } from './world';
+
+/** How a public destination treats an INVITE: answer, stay silent (not even 100 Trying), or refuse with a status. */
+export type DestinationBehaviour = { kind: 'answer' } | { kind: 'silent' } | { kind: 'refuse'; status: number };
+
+export interface Destination {
+  name: string;
+  ip: string;
+  port: number;
+  behaviour: DestinationBehaviour;
+  client: SipClient;
+  /** Every INVITE it received (retransmissions excluded), in arrival order. */
+  calls: IncomingCall[];
+}
+
+interface RoutingState {
+  destinations: Map<string, Destination>;
+  /** The numbers of the inbound calls placed in order (IN-04). */
+  inboundNumbers?: string[];
+  /** The core server stopped for the scenario. */
+  downServer?: string;
+  /** INVITEs the core servers had received for the number before the core-side call (GEN-01). */
+  coreInvitesBefore?: number;
+}
+
+const states = new WeakMap<SbcWorld, RoutingState>();
+let corePortSeq = 0;
+
+export function routing(world: SbcWorld): RoutingState {
+  let s = states.get(world);
+  if (!s) {
+    s = { destinations: new Map() };
+    states.set(world, s);
+  }
+  return s;
+}
+
+export function parseBehaviour(text: string): DestinationBehaviour {
+  if (text === 'answers calls') return { kind: 'answer' };
+  if (text === 'stays silent') return { kind: 'silent' };
+  const m = /^answers (\d{3})$/.exec(text);
+  if (m) return { kind: 'refuse', status: Number(m[1]) };
+  throw new Error(`unknown destination behaviour "${text}"`);
+}
+
+/** A SIP UA on a public host that handles INVITEs as told; closed after the scenario. */
+export async function addDestination(world: SbcWorld, name: string, behaviour: DestinationBehaviour): Promise<Destination> {
+  const ep = world.publicEndpoint();
+  const client = await SipClient.udp({ ip: ep.ip, port: ep.port, user: name.toLowerCase(), autoTrying: behaviour.kind !== 'silent' });
+  const d: Destination = { name, ip: ep.ip, port: ep.port, behaviour, client, calls: [] };
+  client.onInvite(async (call) => {
+    d.calls.push(call);
+    if (behaviour.kind === 'answer') await call.answer(buildSdp({ address: ep.ip, port: 30000 + (ep.port % 1000) * 2, codecs: ['PCMU', 'PCMA'] }));
+    else if (behaviour.kind === 'refuse') await call.reject(behaviour.status);
+  });
+  routing(world).destinations.set(name, d);
+  world.onScenarioEnd(async () => {
+    await client.writeLadder(join(world.evidenceDir, `destination-${name}.txt`));
+    await client.close();
+  });
+  return d;
+}
+
+export function destination(world: SbcWorld, name: string): Destination {
+  const d = routing(world).destinations.get(name);
+  if (!d) throw new Error(`no public destination "${name}" in this scenario`);
+  return d;
+}
+
+/**
+ * A core server places a call to `dialled` through the SBC's core side (SIPp from that server's
+ * address, on a port of its own). `answered`: the scenario expects 200 and hangs up after 1 s;
+ * otherwise it expects a final error and ACKs it.
+ */
+export async function coreCall(world: SbcWorld, role: string, dialled: string, o: { answered: boolean; from?: string }): Promise<SippResult> {
+  const { state, profile } = world.ctx;
+  const from = o.from ?? state.addresses.coreServers[0]!;
+  corePortSeq++;
+  const r = await runSipp({
+    name: role,
+    evidenceDir: world.evidenceDir,
+    netns: state.namespaces.core,
+    killAfterMs: 60_000,
+    options: {
+      scenario: { file: join(REPO_ROOT, 'scenarios', o.answered ? 'uac-invite-answered.xml' : 'uac-invite-refused.xml') },
+      localIp: from,
+      localPort: 5100 + (corePortSeq % 400) * 2,
+      mediaIp: from,
+      mediaPort: 43000 + (corePortSeq % 400) * 4,
+      remote: `${profile.sbc.core.address}:${profile.sbc.core.udp}`,
+      service: dialled,
+      keys: { from: '+31205550000' },
+      calls: 1,
+      recvTimeoutMs: 15_000,
+      timeoutS: 40,
+      extra: ['-d', '1000'],
+    },
+  });
+  world.sipp.set(role, r);
+  world.notes.push(r.summary);
+  return r;
+}
+
+/** The final status of the caller's INVITE as SIPp received it, or undefined for none. */
+export function finalStatus(r: SippResult): number | undefined {
+  return r.messages.find((m) => m.direction === 'received' && m.status !== undefined && m.status >= 200 && /INVITE/.test(m.header('cseq') ?? ''))?.status;
+}
+
+/** Every SIP message of the public zone's capture so far. */
+export async function publicSip(): Promise<{ sip: CapturedSip[]; file: string }> {
+  const { pub } = runCaptures();
+  await pub.sync();
+  return { sip: await readSip(pub.file), file: pub.file };
+}
+
+export const startLine = (m: CapturedSip): string => m.text.split('\r\n', 1)[0] ?? '';
+const cseqOf = (m: CapturedSip): string => /^CSeq:\s*(.+)$/im.exec(m.text)?.[1]?.trim() ?? '';
+
+/** First INVITE the SBC sent to `d`, from the capture. */
+export function firstInviteTo(sip: CapturedSip[], sbc: string, d: Destination): CapturedSip | undefined {
+  return sip.find((m) => m.src === sbc && m.dst === d.ip && m.dstPort === d.port && startLine(m).startsWith('INVITE '));
+}
+
+/** First response with a status in [min, max] that `d` sent to the SBC for an INVITE, from the capture. */
+export function firstAnswerFrom(sip: CapturedSip[], sbc: string, d: Destination, min: number, max: number): CapturedSip | undefined {
+  return sip.find((m) => {
+    if (m.src !== d.ip || m.srcPort !== d.port || m.dst !== sbc) return false;
+    const status = Number(/^SIP\/2\.0 (\d{3})/.exec(startLine(m))?.[1] ?? 0);
+    return status >= min && status <= max && /INVITE/i.test(cseqOf(m));
+  });
+}
