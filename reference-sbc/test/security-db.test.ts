@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestPostgres, testPostgresUnavailable, type TestPostgres } from '../../test/support/test-postgres';
 import { silentLogger } from '../src/logger';
 import { Blocklist } from '../src/policy/blocklist';
 import { BlocklistDb, type SqlClient } from '../src/policy/blocklist-db';
@@ -69,6 +72,48 @@ describe('BlocklistDb', () => {
     const { sql, db } = setup();
     await db.delete('203.0.113.99/32');
     expect(sql.statements.at(-1)).toBe('DELETE FROM blocklist WHERE address = $1::cidr ["203.0.113.99/32"]');
+    await db.close();
+  });
+});
+
+const unavailable = testPostgresUnavailable();
+if (unavailable) console.warn(`SKIPPED blocklist database tests against PostgreSQL: ${unavailable}`);
+
+describe.skipIf(unavailable !== null)('BlocklistDb against PostgreSQL', () => {
+  let pgt: TestPostgres;
+
+  beforeAll(async () => {
+    pgt = await startTestPostgres();
+  }, 60000);
+
+  afterAll(async () => {
+    await pgt?.destroy();
+  });
+
+  it('reads the table of the topology migration: live rows only, ranges and hosts; deletes a row', async () => {
+    const { url } = await pgt.createDatabase('blocklist_1');
+    await pgt.query(readFileSync(join(import.meta.dirname, '../../topology/db/002-blocklist.sql'), 'utf8'), 'blocklist_1');
+    await pgt.query(`INSERT INTO blocklist (address, expires_at, reason) VALUES
+      ('198.51.100.0/24', NULL, 'abuse'),
+      ('203.0.113.99', now() + interval '1 hour', 'scanner'),
+      ('203.0.113.98', now() - interval '1 second', 'expired')`, 'blocklist_1');
+    const list = new Blocklist();
+    const db = new BlocklistDb({ url, refreshMs: 60_000, blocklist: list, log: silentLogger });
+    expect(await db.refresh()).toBe(true);
+    expect(list.list().map((e) => `${e.cidr.text} ${e.source} ${e.reason}`)).toEqual(['198.51.100.0/24 db abuse', '203.0.113.99/32 db scanner']);
+    expect(list.blocking('203.0.113.99')?.expiresAt).toBeGreaterThan(Date.now());
+    await db.delete('203.0.113.99/32');
+    expect((await pgt.query('SELECT count(*)::int AS n FROM blocklist', 'blocklist_1')).rows[0]).toEqual({ n: 2 });
+    await db.refresh();
+    expect(list.blocking('203.0.113.99')).toBeUndefined();
+    await db.close();
+  });
+
+  it('creates the table itself in an empty database', async () => {
+    const { url } = await pgt.createDatabase('blocklist_2');
+    const db = new BlocklistDb({ url, refreshMs: 60_000, blocklist: new Blocklist(), log: silentLogger });
+    expect(await db.refresh()).toBe(true);
+    expect((await pgt.query("SELECT to_regclass('blocklist') IS NOT NULL AS present", 'blocklist_2')).rows[0]).toEqual({ present: true });
     await db.close();
   });
 });
