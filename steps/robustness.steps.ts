@@ -55,10 +55,15 @@ async function sendUdp(cases: MalformedCase[], local: { ip: string; port: number
     sock.bind(local.port, local.ip, () => resolve());
   });
   let current = '';
+  const byCallId = new Map(cases.filter((c) => c.callId).map((c) => [c.callId!, c.name]));
   sock.on('message', (m) => {
-    const list = answers.get(current) ?? [];
-    list.push(m.toString('latin1').split('\r\n')[0] ?? '');
-    answers.set(current, list);
+    const text = m.toString('latin1');
+    // By Call-ID when the answer carries one of ours (a slow answer is not blamed on the next case).
+    const callId = /^(?:Call-ID|i)[ \t]*:[ \t]*(\S+)/im.exec(text)?.[1];
+    const name = (callId && byCallId.get(callId)) || current;
+    const list = answers.get(name) ?? [];
+    list.push(text.split('\r\n')[0] ?? '');
+    answers.set(name, list);
   });
   for (const c of cases) {
     current = c.name;

@@ -17,6 +17,16 @@ describe('malformed corpus', () => {
     expect(corpus.some((c) => c.transport === 'tls' && c.data.length > 64 * 1024)).toBe(true);
   });
 
+  it('gives each case built on a whole message its own Call-ID, and none to the rest', () => {
+    const byName = new Map(corpus.map((c) => [c.name, c]));
+    expect(byName.get('binary garbage')?.callId).toBeUndefined();
+    expect(byName.get('empty datagram')?.callId).toBeUndefined();
+    const ids = corpus.map((c) => c.callId).filter((id): id is string => id !== undefined);
+    expect(new Set(ids).size).toBe(ids.length);
+    const twoCl = byName.get('two Content-Length headers')!;
+    expect(twoCl.data.toString('latin1')).toContain(`Call-ID: ${twoCl.callId}\r\n`);
+  });
+
   it('really breaks what each case says it breaks', () => {
     const text = (name: string): string => corpus.find((c) => c.name === name)!.data.toString('latin1');
     expect(text('1000 headers').split('\r\n').filter((l) => l.startsWith('X-Fuzz-'))).toHaveLength(1000);

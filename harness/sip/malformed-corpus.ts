@@ -12,6 +12,8 @@ export interface MalformedCase {
   /** UDP datagrams fit in 65,507 bytes; larger messages are sent over a TLS stream. */
   transport: 'udp' | 'tls';
   data: Buffer;
+  /** The Call-ID of the case's message, when it has one: answers are attributed by it. */
+  callId?: string;
 }
 
 export interface CorpusAddresses {
@@ -29,15 +31,17 @@ export const MAX_UDP_PAYLOAD = 65_507;
 export function malformedCorpus(a: CorpusAddresses): MalformedCase[] {
   const uri = `sip:${a.token}@${a.target.ip}:${a.target.port}`;
   let n = 0;
+  let lastCallId: string | undefined;
   const head = (method: string, extra: string[] = [], o: { cl?: string | null } = {}): string[] => {
     n++;
+    lastCallId = `${a.token}-${n}@${a.local.ip}`;
     return [
       `${method} ${uri} SIP/2.0`,
       `Via: SIP/2.0/UDP ${a.local.ip}:${a.local.port};branch=z9hG4bK-${a.token}-${n};rport`,
       'Max-Forwards: 70',
       `From: <sip:fuzz@${a.local.ip}>;tag=f${n}`,
       `To: <${uri}>`,
-      `Call-ID: ${a.token}-${n}@${a.local.ip}`,
+      `Call-ID: ${lastCallId}`,
       `CSeq: ${n} ${method}`,
       `Contact: <sip:fuzz@${a.local.ip}:${a.local.port}>`,
       ...extra,
@@ -46,8 +50,15 @@ export function malformedCorpus(a: CorpusAddresses): MalformedCase[] {
   };
   const msg = (lines: string[], body = ''): Buffer => Buffer.from(`${lines.join('\r\n')}\r\n\r\n${body}`, 'latin1');
   const sdp = ['v=0', `o=- 1 1 IN IP4 ${a.local.ip}`, 's=-', `c=IN IP4 ${a.local.ip}`, 't=0 0', 'm=audio 40000 RTP/AVP 0', ''].join('\r\n');
-  const udp = (name: string, data: Buffer): MalformedCase => ({ name, transport: 'udp', data });
+  // Arguments are evaluated first, so the Call-ID is that of the head() built for this very case.
+  const udp = (name: string, data: Buffer): MalformedCase => {
+    const c: MalformedCase = { name, transport: 'udp', data, ...(lastCallId === undefined ? {} : { callId: lastCallId }) };
+    lastCallId = undefined;
+    return c;
+  };
   const full = msg(head('INVITE', ['Content-Type: application/sdp'], { cl: String(sdp.length) }), sdp);
+  // Two truncated cases share this message: neither claims its Call-ID.
+  lastCallId = undefined;
 
   return [
     udp('empty datagram', Buffer.alloc(0)),
