@@ -14,6 +14,24 @@ Feature: Registration of public devices
     And the device received the call at its registered contact
 
   @IN-02
+  Scenario: A device registered over TLS receives the call over its TLS connection
+    Given a SIP user with a password is provisioned on the SBC
+    And a public device registers as that user over TLS with its password for 3600 s
+    Then the registration was answered 200 OK with the device's contact and an expiry of at most 3600 s
+    When a core server calls that user
+    Then the core server saw the call answered
+    And the device received the call at its registered contact
+
+  @IN-02
+  Scenario: A binding survives a restart of the SBC
+    Given a SIP user with a password is provisioned on the SBC
+    And a public device registers as that user with its password for 3600 s
+    When the SBC is killed and started again
+    And a core server calls that user
+    Then the core server saw the call answered
+    And the device received the call at its registered contact
+
+  @IN-02
   Scenario: A wrong password gets no binding
     Given a SIP user with a password is provisioned on the SBC
     And a public device registers as that user with a wrong password

@@ -3,12 +3,14 @@
  * being provisioned through the SUT profile; calls from the core (SIPp) must reach it at its
  * registered contact while the binding lives, and not afterwards.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Given, Then, When } from '@cucumber/cucumber';
-import { SipClient, buildSdp, getHeaders, type IncomingCall, type SipResponse } from '../harness/sip';
+import { SipClient, buildSdp, getHeaders, sdesCrypto, type IncomingCall, type SipResponse } from '../harness/sip';
 import { provision } from '../harness/sut/provision';
 import { check, describeRun } from './assertions';
 import { coreCall } from './routing-world';
+import { sutControl } from './sbc-restart.steps';
 import type { SbcWorld } from './world';
 
 interface Device {
@@ -50,13 +52,25 @@ Given('a SIP user with a password is provisioned on the SBC', async function (th
   return undefined;
 });
 
-async function register(world: SbcWorld, password: string, expires: number): Promise<SipResponse> {
+async function register(world: SbcWorld, password: string, expires: number, tls = false): Promise<SipResponse> {
   const d = device(world);
+  const sbc = world.ctx.profile.sbc.public;
   if (!d.client) {
-    const client = await SipClient.udp({ ip: d.ip, port: d.port, user: d.user });
+    let client: SipClient;
+    if (tls) {
+      check(sbc.tls !== undefined, () => 'the SUT profile names no public TLS port');
+      const { pki } = world.ctx.state;
+      client = await SipClient.connectTls({ remote: { ip: sbc.address, port: sbc.tls }, ca: readFileSync(pki.caCert), localIp: d.ip, user: d.user });
+      // The contact of a TLS client is its own end of the connection.
+      d.port = client.local.port;
+    } else {
+      client = await SipClient.udp({ ip: d.ip, port: d.port, user: d.user });
+    }
     client.onInvite(async (call) => {
       d.calls.push(call);
-      await call.answer(buildSdp({ address: d.ip, port: 32000 + (d.port % 1000) * 2, codecs: ['PCMU', 'PCMA'] }));
+      // A TLS leg is offered SRTP (OUT-03): answer with a key of our own when a supported one is offered.
+      const offered = call.offer?.media.find((m) => m.type === 'audio')?.crypto.find((c) => c.suite === 'AES_CM_128_HMAC_SHA1_80');
+      await call.answer(buildSdp({ address: d.ip, port: 32000 + (d.port % 1000) * 2, codecs: ['PCMU', 'PCMA'], ...(offered ? { crypto: [sdesCrypto(offered.tag)] } : {}) }));
     });
     world.onScenarioEnd(async () => {
       await client.writeLadder(join(world.evidenceDir, 'device.txt'));
@@ -64,20 +78,21 @@ async function register(world: SbcWorld, password: string, expires: number): Pro
     });
     d.client = client;
   }
-  const sbc = world.ctx.profile.sbc.public;
-  return d.client.register(`sip:${sbc.address}:${sbc.udp}`, {
+  return d.client.register(`sip:${sbc.address}:${tls ? sbc.tls : sbc.udp}${tls ? ';transport=tls' : ''}`, {
     aor: `sip:${d.user}@${sbc.address}`,
     expires,
     credentials: { username: d.user, password },
   });
 }
 
-Given('a public device registers as that user with its password for {int} s', async function (this: SbcWorld, expires: number) {
+Given(/^a public device registers as that user (over TLS )?with its password for (\d+) s$/, async function (this: SbcWorld, overTls: string | null | undefined, seconds: string) {
   const d = device(this);
-  let res = await register(this, d.password, expires);
+  const expires = Number(seconds);
+  const tls = Boolean(overTls);
+  let res = await register(this, d.password, expires, tls);
   // A registrar may insist on a longer lifetime (423, RFC 3261 10.3); a short one is still usable here.
   const min = Number(getHeaders(res, 'min-expires')[0] ?? NaN);
-  if (res.status === 423 && min <= 10) res = await register(this, d.password, min);
+  if (res.status === 423 && min <= 10) res = await register(this, d.password, min, tls);
   d.registration = res;
   d.requestedExpires = expires;
   check(res.status === 200, () => `IN-02: the REGISTER of ${d.user} with the right password was answered ${res.status} ${res.reason}; expected 200:\n${res.raw}`);
@@ -130,4 +145,16 @@ Then('the device received the call at its registered contact', function (this: S
 Then('the device received no call', function (this: SbcWorld) {
   const d = device(this);
   check(d.calls.length === 0, () => `IN-02: the device received ${d.calls.length} INVITEs for ${d.user} although it has no binding`);
+});
+
+When('the SBC is killed and started again', async function (this: SbcWorld) {
+  const control = sutControl(this);
+  if (!control) {
+    this.notes.push('the SUT profile has no control section (kill and start): not run');
+    return 'skipped';
+  }
+  const killed = await control.kill();
+  const started = await control.start();
+  this.notes.push(`SBC killed (${killed.how}) and started again (${started.how}), ready after ${started.readyAfterMs} ms`);
+  return undefined;
 });

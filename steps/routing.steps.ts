@@ -45,13 +45,13 @@ When('a core server calls that number and is refused', async function (this: Sbc
 
 Then('the core server saw the call answered', function (this: SbcWorld) {
   const r = this.result('core-caller');
-  check(finalStatus(r) === 200 && r.outcome === 'all-calls-succeeded', () => `OUT-01: the core server's call to ${this.number()} was not answered and completed:\n${describeRun(r)}`);
+  check(finalStatus(r) === 200 && r.outcome === 'all-calls-succeeded', () => `the core server's call was not answered and completed:\n${describeRun(r)}`);
 });
 
 Then('the core server\'s call was refused with {int}', function (this: SbcWorld, status: number) {
   const r = this.result('core-caller');
   const got = finalStatus(r);
-  check(got === status, () => `OUT-01: the core server's call to ${this.number()} ended with ${got ?? 'no final answer'}; expected ${status}:\n${describeRun(r)}`);
+  check(got === status, () => `the core server's call ended with ${got ?? 'no final answer'}; expected ${status}:\n${describeRun(r)}`);
 });
 
 Then('destination {string} received the call with the Request-URI the NAPTR regexp gives', function (this: SbcWorld, name: string) {

@@ -14,7 +14,8 @@ import type { SbcWorld } from './world';
  */
 let control: SutControl | undefined;
 
-function sutControl(world: SbcWorld): SutControl | undefined {
+/** The run's one controller of the SUT (other features restart the SBC through it too, so its pid stays right). */
+export function sutControl(world: SbcWorld): SutControl | undefined {
   const { profile, state } = world.ctx;
   control ??= SutControl.for({ profile, vars: state.vars, netns: state.namespaces.sbc, cwd: REPO_ROOT, logFile: state.sbc.logFile }, state.sbc.pid);
   return control;

@@ -28,6 +28,9 @@ export interface RegistrarOptions {
   publicZone: string;
 }
 
+/** Longest a REGISTER waits for its binding to reach the database before it is answered anyway. */
+const PERSIST_WAIT_MS = 1000;
+
 export function userSecrets(username: string, realm: string, password: string): UserSecrets {
   return { md5: hashHex('MD5', `${username}:${realm}:${password}`), sha256: hashHex('SHA-256', `${username}:${realm}:${password}`) };
 }
@@ -74,14 +77,26 @@ export class Registrar implements ContactDirectory {
     return this.store.all();
   }
 
-  /** Answers one REGISTER. */
-  handle(request: SipRequest, inbound: Inbound): SipResponse {
-    const res = this.process(request, inbound);
+  /**
+   * Answers one REGISTER. A changed binding is answered once the database has it (at most
+   * PERSIST_WAIT_MS), so a 200 OK means the binding survives a restart unless the database is down.
+   */
+  async handle(request: SipRequest, inbound: Inbound): Promise<SipResponse> {
+    const writes: Array<Promise<void>> = [];
+    const res = this.process(request, inbound, writes);
+    if (writes.length > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, PERSIST_WAIT_MS);
+      });
+      await Promise.race([Promise.all(writes), bound]);
+      clearTimeout(timer);
+    }
     this.metrics.inc('sbc_register_total', { status: String(res.status) });
     return res;
   }
 
-  private process(request: SipRequest, inbound: Inbound): SipResponse {
+  private process(request: SipRequest, inbound: Inbound, writes: Array<Promise<void>>): SipResponse {
     if (inbound.zone !== this.o.publicZone) return this.answer(request, 403);
     const to = request.to();
     const user = uriUser(to.uri);
@@ -103,7 +118,7 @@ export class Registrar implements ContactDirectory {
     if (contacts.some((c) => c === WILDCARD)) {
       // RFC 3261 10.3 step 6: `*` only alone and only with Expires: 0.
       if (contacts.length !== 1 || headerExpires !== 0) return this.answer(request, 400, 'Invalid Wildcard');
-      this.store.removeAll(user);
+      writes.push(this.store.removeAll(user));
       this.log.info('all bindings removed', { user });
       return this.withBindings(request, user);
     }
@@ -128,10 +143,10 @@ export class Registrar implements ContactDirectory {
     }
     for (const ch of changes) {
       if (ch.expires === 0) {
-        this.store.remove(user, ch.contact);
+        writes.push(this.store.remove(user, ch.contact));
         continue;
       }
-      this.store.save({
+      writes.push(this.store.save({
         user,
         contact: ch.contact,
         expiresAt: this.now() + ch.expires * 1000,
@@ -142,7 +157,7 @@ export class Registrar implements ContactDirectory {
         callId,
         cseq,
         q: ch.q,
-      });
+      }));
     }
     if (changes.length > 0) this.log.info('registered', { user, contacts: changes.map((c) => `${c.contact};expires=${c.expires}`) });
     return this.withBindings(request, user);

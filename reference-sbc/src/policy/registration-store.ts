@@ -109,7 +109,7 @@ export class RegistrationStore {
   setUser(username: string, secrets: UserSecrets, persist = true): void {
     this.users.set(username, secrets);
     if (!persist) return;
-    this.write(
+    void this.write(
       'INSERT INTO sip_users (username, ha1_md5, ha1_sha256) VALUES ($1, $2, $3) ON CONFLICT (username) DO UPDATE SET ha1_md5 = $2, ha1_sha256 = $3, updated_at = now()',
       [username, secrets.md5, secrets.sha256],
     );
@@ -118,8 +118,8 @@ export class RegistrationStore {
   /** Removes the user and every binding of theirs; false when there was no such user. */
   removeUser(username: string): boolean {
     const existed = this.users.delete(username);
-    this.removeAll(username);
-    this.write('DELETE FROM sip_users WHERE username = $1', [username]);
+    void this.removeAll(username);
+    void this.write('DELETE FROM sip_users WHERE username = $1', [username]);
     return existed;
   }
 
@@ -132,10 +132,10 @@ export class RegistrationStore {
     return [...list].sort((a, b) => b.q - a.q || b.expiresAt - a.expiresAt);
   }
 
-  /** Adds or refreshes a binding (keyed by user and contact URI). */
-  save(b: Binding): void {
+  /** Adds or refreshes a binding (keyed by user and contact URI); resolves once the database has it (or failed). */
+  save(b: Binding): Promise<void> {
     this.put(b);
-    this.write(
+    return this.write(
       `INSERT INTO registrations (aor_user, contact, expires_at, protocol, source_ip, source_port, call_id, cseq, q)
        VALUES ($1, $2, to_timestamp($3 / 1000.0), $4, $5, $6, $7, $8, $9)
        ON CONFLICT (aor_user, contact) DO UPDATE SET expires_at = EXCLUDED.expires_at, protocol = EXCLUDED.protocol,
@@ -145,16 +145,16 @@ export class RegistrationStore {
     );
   }
 
-  remove(user: string, contact: string): void {
+  remove(user: string, contact: string): Promise<void> {
     const list = (this.bindings.get(user) ?? []).filter((b) => b.contact !== contact);
     if (list.length === 0) this.bindings.delete(user);
     else this.bindings.set(user, list);
-    this.write('DELETE FROM registrations WHERE aor_user = $1 AND contact = $2', [user, contact]);
+    return this.write('DELETE FROM registrations WHERE aor_user = $1 AND contact = $2', [user, contact]);
   }
 
-  removeAll(user: string): void {
+  removeAll(user: string): Promise<void> {
     this.bindings.delete(user);
-    this.write('DELETE FROM registrations WHERE aor_user = $1', [user]);
+    return this.write('DELETE FROM registrations WHERE aor_user = $1', [user]);
   }
 
   /** Every live binding, for the admin API. */
@@ -173,9 +173,9 @@ export class RegistrationStore {
     this.bindings.set(b.user, list);
   }
 
-  private write(sql: string, params: unknown[]): void {
+  private write(sql: string, params: unknown[]): Promise<void> {
     const pool = this.pool;
-    if (!pool) return;
+    if (!pool) return Promise.resolve();
     this.writes = this.writes.then(async () => {
       try {
         await pool.query(sql, params);
@@ -183,5 +183,6 @@ export class RegistrationStore {
         this.log.warn('registrar database write failed; kept in memory only', { err: (err as Error).message });
       }
     });
+    return this.writes;
   }
 }

@@ -24,7 +24,7 @@ export interface RouterDeps {
   /** Which zone is the public one; everything else is core. */
   publicZone: string;
   /** Answers REGISTER (IN-02); absent: REGISTER is refused 405 like any other unsupported method. */
-  registrar?: { handle(request: SipRequest, inbound: Inbound): SipResponse };
+  registrar?: { handle(request: SipRequest, inbound: Inbound): Promise<SipResponse> };
   /** The INVITE chain per direction (inbound = from the public zone). */
   steps: Record<Direction, readonly InviteStep[]>;
   /** Emits `ended` for an announced attempt that the chain rejected or the caller cancelled. */
@@ -79,7 +79,10 @@ export class SipRouter implements TransactionUser {
         return;
       case 'REGISTER':
         if (this.deps.registrar) {
-          tx.respond(this.deps.registrar.handle(request, inbound));
+          this.deps.registrar.handle(request, inbound).then((res) => tx.respond(res), (err: unknown) => {
+            this.deps.log.error('REGISTER processing failed', { err });
+            tx.respond(createResponse(request, 500, undefined, newTag()));
+          });
           return;
         }
         this.refuse(tx, { status: 405, headers: [['Allow', ALLOWED_METHODS.join(', ')]] }, inbound);
