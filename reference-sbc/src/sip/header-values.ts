@@ -1,5 +1,5 @@
 import { SipParseError } from '../errors';
-import { getParam, isToken, parseParams, quote, serializeParams, splitTopLevel, type Param } from './grammar';
+import { getParam, isToken, paramsOf, parseParams, quote, serializeParams, splitTopLevel, type Param } from './grammar';
 import { parseHostPort, parseUri, serializeUri, type Uri } from './uri';
 
 /**
@@ -89,7 +89,7 @@ export function parseVia(value: string): Via {
   const sentBy = (semi[0] ?? '').replace(/\s*:\s*/, ':');
   if (sentBy === '' || /\s/.test(sentBy)) throw new SipParseError(`invalid Via sent-by in "${value}"`);
   const { host, port } = parseHostPort(sentBy);
-  const params = parseParams(semi.slice(1).map((p) => `;${p}`).join(''));
+  const params = paramsOf(semi.slice(1));
   return { protocol: `${m[1]}/${m[2]}`, transport: m[3].toUpperCase(), host, port, params };
 }
 

@@ -12,10 +12,12 @@ export interface HeaderField {
   value: string;
   /** The exact line(s) as received, without the final CRLF; dropped once the field is changed. */
   raw?: string;
+  /** `canonicalName(name)`, filled on first lookup so a message's lookups lower-case each name once. */
+  key?: string;
 }
 
 /** RFC 3261 7.3.3 compact forms plus the ones registered later (RFC 3265, 3515, 3892, 4028, 3841). */
-const COMPACT: Record<string, string> = {
+const COMPACT = new Map<string, string>(Object.entries({
   i: 'call-id',
   m: 'contact',
   e: 'content-encoding',
@@ -36,12 +38,26 @@ const COMPACT: Record<string, string> = {
   d: 'request-disposition',
   y: 'identity',
   n: 'identity-info',
-};
+}));
+
+/** Spellings seen so far; names come from the network, so only the first few hundred are kept. */
+const canonicalCache = new Map<string, string>();
+const CANONICAL_CACHE_MAX = 512;
 
 /** Lower-case long form of a header name, expanding compact forms. */
 export function canonicalName(name: string): string {
+  const hit = canonicalCache.get(name);
+  if (hit !== undefined) return hit;
   const lower = name.toLowerCase();
-  return COMPACT[lower] ?? lower;
+  // A Map, not an object: a header called `constructor` must not find Object.prototype's.
+  const key = COMPACT.get(lower) ?? lower;
+  if (canonicalCache.size < CANONICAL_CACHE_MAX) canonicalCache.set(name, key);
+  return key;
+}
+
+/** A field's canonical name, computed once per field. */
+export function fieldKey(f: HeaderField): string {
+  return f.key ?? (f.key = canonicalName(f.name));
 }
 
 /**
@@ -68,7 +84,8 @@ export class Headers {
   /** The first value of `name` (compact or long form, any case). */
   get(name: string): string | undefined {
     const key = canonicalName(name);
-    return this.fields.find((f) => canonicalName(f.name) === key)?.value;
+    for (const f of this.fields) if (fieldKey(f) === key) return f.value;
+    return undefined;
   }
 
   has(name: string): boolean {
@@ -78,7 +95,9 @@ export class Headers {
   /** Every field value of `name`, in order, without comma splitting. */
   getFields(name: string): string[] {
     const key = canonicalName(name);
-    return this.fields.filter((f) => canonicalName(f.name) === key).map((f) => f.value);
+    const values: string[] = [];
+    for (const f of this.fields) if (fieldKey(f) === key) values.push(f.value);
+    return values;
   }
 
   /**
@@ -88,13 +107,15 @@ export class Headers {
   getValues(name: string): string[] {
     const fields = this.getFields(name);
     if (!isListHeader(name)) return fields;
-    return fields.flatMap((v) => splitTopLevel(v, ',')).filter((v) => v !== '');
+    const values: string[] = [];
+    for (const field of fields) for (const v of splitTopLevel(field, ',')) if (v !== '') values.push(v);
+    return values;
   }
 
   /** Replaces every field of `name` with one field (at the position of the first one, else at the end). */
   set(name: string, value: string): void {
     const key = canonicalName(name);
-    const first = this.fields.findIndex((f) => canonicalName(f.name) === key);
+    const first = this.fields.findIndex((f) => fieldKey(f) === key);
     this.remove(name);
     const field = { name, value };
     if (first < 0) this.fields.push(field);
@@ -108,7 +129,7 @@ export class Headers {
   /** Inserts before the first field of the same name (e.g. a new top Via), else at the top. */
   prepend(name: string, value: string): void {
     const key = canonicalName(name);
-    const first = this.fields.findIndex((f) => canonicalName(f.name) === key);
+    const first = this.fields.findIndex((f) => fieldKey(f) === key);
     this.fields.splice(first < 0 ? 0 : first, 0, { name, value });
   }
 
@@ -116,7 +137,7 @@ export class Headers {
     const key = canonicalName(name);
     for (let i = this.fields.length - 1; i >= 0; i--) {
       const f = this.fields[i];
-      if (f && canonicalName(f.name) === key) this.fields.splice(i, 1);
+      if (f && fieldKey(f) === key) this.fields.splice(i, 1);
     }
   }
 
@@ -126,7 +147,7 @@ export class Headers {
    */
   replaceFirstValue(name: string, value: string): void {
     const key = canonicalName(name);
-    const idx = this.fields.findIndex((f) => canonicalName(f.name) === key);
+    const idx = this.fields.findIndex((f) => fieldKey(f) === key);
     const field = this.fields[idx];
     if (!field) return;
     const rest = splitTopLevel(field.value, ',').slice(1);
@@ -136,7 +157,7 @@ export class Headers {
   /** Removes the first list element of `name` (the top Via of a response a client receives). */
   removeFirstValue(name: string): void {
     const key = canonicalName(name);
-    const idx = this.fields.findIndex((f) => canonicalName(f.name) === key);
+    const idx = this.fields.findIndex((f) => fieldKey(f) === key);
     const field = this.fields[idx];
     if (!field) return;
     const rest = splitTopLevel(field.value, ',').slice(1);

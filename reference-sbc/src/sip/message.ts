@@ -5,12 +5,22 @@ import { parseUri, type Uri } from './uri';
 
 /**
  * The SIP message model (RFC 3261 7). Headers stay strings; the accessors below parse the ones the
- * SBC needs on first use and never cache across a change, so a message is always consistent.
+ * SBC needs on first use. A parsed view is kept with the exact header text it came from and reused
+ * only while that text is unchanged, so a message is always consistent after a change. The views
+ * are shared between callers: treat them as read-only (copy, as `withParam` does, to change one).
  */
 abstract class SipMessageBase {
   version = 'SIP/2.0';
   headers: Headers;
   body: Buffer;
+  private viaText: string | undefined = undefined;
+  private viaView: Via | undefined = undefined;
+  private fromText: string | undefined = undefined;
+  private fromView: NameAddr | undefined = undefined;
+  private toText: string | undefined = undefined;
+  private toView: NameAddr | undefined = undefined;
+  private cseqText: string | undefined = undefined;
+  private cseqView: CSeq | undefined = undefined;
 
   constructor(headers: Headers, body: Buffer) {
     this.headers = headers;
@@ -22,15 +32,30 @@ abstract class SipMessageBase {
   }
 
   cseq(): CSeq {
-    return parseCSeq(this.required('cseq'));
+    const text = this.required('cseq');
+    if (text !== this.cseqText || !this.cseqView) {
+      this.cseqView = parseCSeq(text);
+      this.cseqText = text;
+    }
+    return this.cseqView;
   }
 
   from(): NameAddr {
-    return parseNameAddr(this.required('from'));
+    const text = this.required('from');
+    if (text !== this.fromText || !this.fromView) {
+      this.fromView = parseNameAddr(text);
+      this.fromText = text;
+    }
+    return this.fromView;
   }
 
   to(): NameAddr {
-    return parseNameAddr(this.required('to'));
+    const text = this.required('to');
+    if (text !== this.toText || !this.toView) {
+      this.toView = parseNameAddr(text);
+      this.toText = text;
+    }
+    return this.toView;
   }
 
   /** Every Via element, top first. */
@@ -41,7 +66,11 @@ abstract class SipMessageBase {
   topVia(): Via {
     const first = this.headers.getValues('via')[0];
     if (first === undefined) throw new SipParseError('missing Via');
-    return parseVia(first);
+    if (first !== this.viaText || !this.viaView) {
+      this.viaView = parseVia(first);
+      this.viaText = first;
+    }
+    return this.viaView;
   }
 
   protected required(name: string): string {

@@ -1,7 +1,7 @@
 import { SipParseError, type PartialMessage } from '../errors';
 import { isToken, unfold } from './grammar';
-import { parseContentLength, parseCSeq, parseMaxForwards } from './header-values';
-import { Headers, type HeaderField } from './headers';
+import { parseContentLength, parseMaxForwards } from './header-values';
+import { fieldKey, Headers, type HeaderField } from './headers';
 import { SipRequest, SipResponse, type SipMessage } from './message';
 import { parseUri } from './uri';
 
@@ -27,75 +27,93 @@ interface RawHead {
   bodyStart: number;
 }
 
-/** Locates the empty line ending the header section; bare LF line ends are tolerated as senders do. */
-function findHeaderEnd(text: string): { end: number; bodyStart: number } | undefined {
-  const crlf = text.indexOf('\r\n\r\n');
-  const lf = text.indexOf('\n\n');
+const CR = 0x0d;
+const LF = 0x0a;
+
+/**
+ * Locates the empty line ending the header section, searching the bytes (the body is never decoded
+ * here); bare LF line ends are tolerated as senders do. Offsets are absolute in `data`.
+ */
+function findHeaderEnd(data: Buffer, from: number): { end: number; bodyStart: number } | undefined {
+  const crlf = data.indexOf('\r\n\r\n', from, 'latin1');
+  // A bare-LF end can only come first if it appears before the CRLF one.
+  const lf = crlf < 0 ? data.indexOf('\n\n', from, 'latin1') : indexOfBefore(data, '\n\n', from, crlf + 3);
   if (crlf >= 0 && (lf < 0 || crlf + 2 <= lf)) return { end: crlf, bodyStart: crlf + 4 };
   if (lf >= 0) return { end: lf, bodyStart: lf + 2 };
   return undefined;
 }
 
+function indexOfBefore(data: Buffer, needle: string, from: number, limit: number): number {
+  const i = data.indexOf(needle, from, 'latin1');
+  return i >= 0 && i < limit ? i : -1;
+}
+
+/**
+ * Splits the header section into the start line and fields in one pass over the decoded head: each
+ * field keeps its exact text (folds included) as `raw`; only folded values go through `unfold`.
+ */
 function splitHead(data: Buffer): RawHead {
-  const text = data.toString('latin1');
   // RFC 3261 7.5: CRLFs before the start line are ignored.
   let offset = 0;
-  while (text[offset] === '\r' || text[offset] === '\n') offset++;
-  const bounds = findHeaderEnd(text.slice(offset));
+  while (offset < data.length && (data[offset] === CR || data[offset] === LF)) offset++;
+  const bounds = findHeaderEnd(data, offset);
   if (!bounds) throw new SipParseError('no empty line after the headers');
-  const head = text.slice(offset, offset + bounds.end);
-  const lines: string[] = [];
-  const re = /\r?\n/g;
-  let last = 0;
-  for (let m = re.exec(head); m; m = re.exec(head)) {
-    lines.push(head.slice(last, m.index));
-    last = m.index + m[0].length;
-  }
-  lines.push(head.slice(last));
-  // Keep each field's exact text (folds included) by slicing from the original head.
-  const starts: number[] = [];
-  let pos = 0;
-  for (const line of lines) {
-    starts.push(pos);
-    pos += line.length;
-    if (head[pos] === '\r') pos++;
-    if (head[pos] === '\n') pos++;
-  }
-  const startLine = lines[0] ?? '';
-  // Group line indexes per field: a line starting with white space continues the previous one.
-  const groups: Array<{ first: number; last: number }> = [];
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i] ?? '';
-    const prev = groups[groups.length - 1];
-    if (line.startsWith(' ') || line.startsWith('\t')) {
-      if (!prev) throw new SipParseError('continuation line before the first header');
-      prev.last = i;
+  // latin1: one character per byte, so string offsets are byte offsets.
+  const head = data.toString('latin1', offset, bounds.end);
+  const fields: HeaderField[] = [];
+  let lineEnd = head.indexOf('\n');
+  const startLine = lineEnd < 0 ? head : head.slice(0, head.charCodeAt(lineEnd - 1) === CR ? lineEnd - 1 : lineEnd);
+  // The field being collected: [fieldStart, fieldEnd) in `head`, folded when it spans lines.
+  let fieldStart = -1;
+  let fieldEnd = -1;
+  let folded = false;
+  // Every line after the start line, including an empty last one (which is then a field without colon).
+  while (lineEnd >= 0) {
+    const pos = lineEnd + 1;
+    lineEnd = head.indexOf('\n', pos);
+    const end = lineEnd < 0 ? head.length : head.charCodeAt(lineEnd - 1) === CR ? lineEnd - 1 : lineEnd;
+    const first = head.charCodeAt(pos);
+    if (first === 0x20 || first === 0x09) {
+      if (fieldStart < 0) throw new SipParseError('continuation line before the first header');
+      fieldEnd = end;
+      folded = true;
     } else {
-      groups.push({ first: i, last: i });
+      if (fieldStart >= 0) fields.push(makeField(head, fieldStart, fieldEnd, folded));
+      fieldStart = pos;
+      fieldEnd = end;
+      folded = false;
     }
   }
-  const result: HeaderField[] = [];
-  for (const g of groups) {
-    const from = starts[g.first] ?? 0;
-    const to = (starts[g.last] ?? 0) + (lines[g.last] ?? '').length;
-    const raw = head.slice(from, to);
-    const colon = raw.indexOf(':');
-    if (colon < 0) throw new SipParseError(`header line without colon: "${lines[g.first] ?? ''}"`);
-    const name = raw.slice(0, colon).replace(/[ \t]+$/, '');
-    if (!isToken(name)) throw new SipParseError(`invalid header name "${name}"`);
-    result.push({ name, value: unfold(raw.slice(colon + 1)).trim(), raw });
+  if (fieldStart >= 0) fields.push(makeField(head, fieldStart, fieldEnd, folded));
+  return { startLine, fields, bodyStart: bounds.bodyStart };
+}
+
+function makeField(head: string, start: number, end: number, folded: boolean): HeaderField {
+  const raw = head.slice(start, end);
+  const colon = raw.indexOf(':');
+  if (colon < 0) {
+    const nl = raw.search(/\r?\n/);
+    throw new SipParseError(`header line without colon: "${nl < 0 ? raw : raw.slice(0, nl)}"`);
   }
-  return { startLine, fields: result, bodyStart: Buffer.byteLength(text.slice(0, offset + bounds.bodyStart), 'latin1') };
+  let nameEnd = colon;
+  while (nameEnd > 0 && (raw.charCodeAt(nameEnd - 1) === 0x20 || raw.charCodeAt(nameEnd - 1) === 0x09)) nameEnd--;
+  const name = raw.slice(0, nameEnd);
+  if (!isToken(name)) throw new SipParseError(`invalid header name "${name}"`);
+  const rest = raw.slice(colon + 1);
+  return { name, value: (folded ? unfold(rest) : rest).trim(), raw };
 }
 
 /** Parses one message. Throws SipParseError; when the header section was readable it carries a partial. */
 export function parseMessage(data: Buffer): SipMessage {
   const head = splitHead(data);
-  const partial: PartialMessage = { startLine: head.startLine, headers: head.fields.map((f) => ({ name: f.name, value: f.value })) };
   try {
     return build(head, data);
   } catch (err) {
-    if (err instanceof SipParseError) throw new SipParseError(err.message, partial);
+    if (err instanceof SipParseError) {
+      // Built only on failure: a message that parses pays nothing for its error report.
+      const partial: PartialMessage = { startLine: head.startLine, headers: head.fields.map((f) => ({ name: f.name, value: f.value })) };
+      throw new SipParseError(err.message, partial);
+    }
     throw err;
   }
 }
@@ -147,21 +165,29 @@ function parseStartLine(line: string, headers: Headers): SipMessage {
   return req;
 }
 
+const MANDATORY = ['via', 'from', 'to', 'call-id', 'cseq'] as const;
+
 /** The mandatory headers every message must carry and parse (RFC 3261 8.1.1, 8.2.2). */
 function validateHeaders(message: SipMessage): void {
+  // One pass counts them all; looking each up by name would scan the fields once per name.
+  const counts = { via: 0, from: 0, to: 0, 'call-id': 0, cseq: 0 };
+  for (const f of message.headers.fields) {
+    const key = fieldKey(f);
+    if (key === 'via' || key === 'from' || key === 'to' || key === 'call-id' || key === 'cseq') counts[key]++;
+  }
+  for (const name of MANDATORY) {
+    if (counts[name] === 0) throw new SipParseError(`missing mandatory header ${name}`);
+  }
+  if (counts['call-id'] > 1 || counts.cseq > 1) throw new SipParseError('duplicated Call-ID or CSeq');
+  if (counts.from > 1 || counts.to > 1) throw new SipParseError('duplicated From or To');
   const h = message.headers;
-  for (const name of ['via', 'from', 'to', 'call-id', 'cseq']) {
-    if (!h.has(name)) throw new SipParseError(`missing mandatory header ${name}`);
-  }
-  if (h.getFields('call-id').length > 1 || h.getFields('cseq').length > 1) {
-    throw new SipParseError('duplicated Call-ID or CSeq');
-  }
-  if (h.getFields('from').length > 1 || h.getFields('to').length > 1) throw new SipParseError('duplicated From or To');
-  if ((h.get('call-id') ?? '') === '' || /\s/.test(h.get('call-id') ?? '')) throw new SipParseError('invalid Call-ID');
+  const callId = h.get('call-id') ?? '';
+  if (callId === '' || /\s/.test(callId)) throw new SipParseError('invalid Call-ID');
+  // Parsed now so a bad one is refused here; the message keeps the views for the layers above.
   message.topVia();
   message.from();
   message.to();
-  const cseq = parseCSeq(h.get('cseq') ?? '');
+  const cseq = message.cseq();
   const mf = h.get('max-forwards');
   if (mf !== undefined) parseMaxForwards(mf);
   if (message.kind === 'request' && cseq.method !== message.method) {
