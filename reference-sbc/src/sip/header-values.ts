@@ -27,7 +27,8 @@ export function parseNameAddr(value: string): NameAddr {
       else if (text[i] === '"') break;
     }
     if (i >= text.length) throw new SipParseError(`unterminated display name in "${value}"`);
-    displayName = text.slice(1, i).replace(/\\(.)/g, '$1');
+    const quoted = text.slice(1, i);
+    displayName = quoted.includes('\\') ? quoted.replace(/\\(.)/g, '$1') : quoted;
     rest = text.slice(i + 1).trimStart();
     if (!rest.startsWith('<')) throw new SipParseError(`quoted display name without <URI> in "${value}"`);
   } else {
@@ -86,7 +87,9 @@ export function parseVia(value: string): Via {
   }
   const rest = m[4];
   const semi = splitTopLevel(rest, ';');
-  const sentBy = (semi[0] ?? '').replace(/\s*:\s*/, ':');
+  const first = semi[0] ?? '';
+  // LWS around the port colon is allowed (RFC 3261 25.1 COLON); most senders write none.
+  const sentBy = /\s/.test(first) ? first.replace(/\s*:\s*/, ':') : first;
   if (sentBy === '' || /\s/.test(sentBy)) throw new SipParseError(`invalid Via sent-by in "${value}"`);
   const { host, port } = parseHostPort(sentBy);
   const params = paramsOf(semi.slice(1));
