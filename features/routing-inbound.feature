@@ -20,6 +20,15 @@ Feature: Routing by zone and round robin to the core
     Then every call was answered and completed
     And no call reached the stopped server and each other core server received at least 2
 
+  @IN-04
+  Scenario: A core server that answers again is back in the rotation
+    Given the core servers answer calls
+    And core server 2 is down
+    When public callers place 3 calls, one after the other, each to a new number
+    And core server 2 is started again
+    Then every call was answered and completed
+    And within 15 s a new public call lands on core server 2
+
   @GEN-01
   Scenario: The same INVITE goes to the core from the public side and by ENUM from the core
     Given the core servers answer calls

@@ -142,6 +142,31 @@ Given('core server {int} is down', async function (this: SbcWorld, index: number
   this.onScenarioEnd(() => this.ctx.core.ensure('answer'));
 });
 
+When('core server {int} is started again', async function (this: SbcWorld, index: number) {
+  const address = this.ctx.state.addresses.coreServers[index - 1]!;
+  await this.ctx.core.startServer(address);
+  routing(this).downServer = undefined;
+});
+
+Then('within {int} s a new public call lands on core server {int}', async function (this: SbcWorld, seconds: number, index: number) {
+  const address = this.ctx.state.addresses.coreServers[index - 1]!;
+  const started = Date.now();
+  const landed: string[] = [];
+  for (let i = 1; Date.now() - started < seconds * 1000; i++) {
+    const number = this.newNumber(`probe call ${i}`);
+    const r = await this.runPublicSipp(`back-${i}`, 'uac-invite-answered.xml', { service: number, keys: { from: '+31201110000' }, extra: ['-d', '200'] });
+    check(r.outcome === 'all-calls-succeeded', () => `IN-04: a call after core server ${address} came back did not complete:\n${describeRun(r)}`);
+    const server = this.ctx.core.receivedFor(number)[0]?.server ?? 'no core server';
+    landed.push(server);
+    if (server === address) {
+      this.notes.push(`IN-04: core server ${address} took call ${i} after it was started again, ${((Date.now() - started) / 1000).toFixed(1)} s later`);
+      return;
+    }
+    await new Promise((res) => setTimeout(res, 300));
+  }
+  check(false, () => `IN-04: core server ${address} answers again but got none of ${landed.length} calls in ${seconds} s (they went to ${landed.join(', ')})`);
+});
+
 Then('every call was answered and completed', function (this: SbcWorld) {
   const numbers = routing(this).inboundNumbers ?? [];
   numbers.forEach((_n, i) => {

@@ -30,39 +30,47 @@ export class CoreServers {
   private behaviour?: CoreBehaviour;
   private holdMs = 0;
   private generation = 0;
+  /** Servers stopped on purpose (stopServer): the next ensure() starts the whole set again. */
+  private readonly stopped = new Set<string>();
 
   constructor(
     private readonly o: { netns: string; addresses: string[]; port: number; evidenceDir: string },
   ) {}
 
   async ensure(behaviour: CoreBehaviour, holdMs = 1000): Promise<void> {
-    if (this.behaviour === behaviour && this.holdMs === holdMs && this.current.every((i) => i.proc.child.exitCode === null)) return;
+    if (this.behaviour === behaviour && this.holdMs === holdMs && this.stopped.size === 0 && this.current.every((i) => i.proc.child.exitCode === null)) return;
     await this.stop();
     this.generation++;
-    this.current = this.o.addresses.map((address) => {
-      const instance = startSipp({
-        name: `core-${address.split('.').pop()}-${this.generation}-${behaviour}`,
-        evidenceDir: this.o.evidenceDir,
-        netns: this.o.netns,
-        killAfterMs: 24 * 3600 * 1000,
-        options: {
-          scenario: { file: join(REPO_ROOT, 'scenarios', SCENARIO[behaviour]) },
-          localIp: address,
-          localPort: this.o.port,
-          mediaIp: address,
-          mediaPort: 40000,
-          recvTimeoutMs: 60000,
-          extra: ['-d', String(holdMs), '-max_recv_loops', '100000'],
-        },
-      });
-      this.all.push({ server: address, instance });
-      return instance;
-    });
+    this.current = this.o.addresses.map((address) => this.launch(address, behaviour, holdMs));
     this.behaviour = behaviour;
     this.holdMs = holdMs;
+    await this.started(this.current);
+  }
+
+  private launch(address: string, behaviour: CoreBehaviour, holdMs: number): SippInstance {
+    const instance = startSipp({
+      name: `core-${address.split('.').pop()}-${this.generation}-${behaviour}`,
+      evidenceDir: this.o.evidenceDir,
+      netns: this.o.netns,
+      killAfterMs: 24 * 3600 * 1000,
+      options: {
+        scenario: { file: join(REPO_ROOT, 'scenarios', SCENARIO[behaviour]) },
+        localIp: address,
+        localPort: this.o.port,
+        mediaIp: address,
+        mediaPort: 40000,
+        recvTimeoutMs: 60000,
+        extra: ['-d', String(holdMs), '-max_recv_loops', '100000'],
+      },
+    });
+    this.all.push({ server: address, instance });
+    return instance;
+  }
+
+  private async started(instances: SippInstance[]): Promise<void> {
     // SIPp binds synchronously at start; a bind failure ends the process at once.
     await new Promise((r) => setTimeout(r, 150));
-    for (const i of this.current) {
+    for (const i of instances) {
       if (i.proc.child.exitCode !== null) {
         const r = await i.done();
         throw new Error(`core server ${i.name} did not start: ${r.summary}`);
@@ -100,14 +108,25 @@ export class CoreServers {
   async stopServer(address: string): Promise<void> {
     const instance = this.current[this.o.addresses.indexOf(address)];
     if (!instance) throw new Error(`no core server running at ${address}`);
-    // Forgetting the behaviour makes the next ensure() restart the whole set.
-    this.behaviour = undefined;
+    this.stopped.add(address);
     await instance.stop();
+  }
+
+  /** Starts the core server at `address` again, with the behaviour the others have (after `stopServer`). */
+  async startServer(address: string): Promise<void> {
+    const index = this.o.addresses.indexOf(address);
+    if (!this.stopped.has(address) || this.behaviour === undefined || index < 0) throw new Error(`core server ${address} was not stopped by stopServer`);
+    this.generation++;
+    const instance = this.launch(address, this.behaviour, this.holdMs);
+    this.current[index] = instance;
+    this.stopped.delete(address);
+    await this.started([instance]);
   }
 
   async stop(): Promise<void> {
     await Promise.all(this.current.map((i) => i.stop()));
     this.current = [];
+    this.stopped.clear();
     this.behaviour = undefined;
   }
 }

@@ -48,6 +48,8 @@ export interface ProbeSender {
 interface Entry {
   health: ServerHealth;
   inFlight: boolean;
+  /** Clock time of the last probe answered with anything but 503. */
+  aliveAt: number | undefined;
 }
 
 export class CoreHealth<T extends ProbeTarget> {
@@ -62,7 +64,7 @@ export class CoreHealth<T extends ProbeTarget> {
     this.deps = deps;
     for (const s of servers) {
       // Optimistic at start: the first calls must not wait for a full probe round.
-      this.entries.set(s, { health: { host: s.host, port: s.port, state: 'up', failures: 0, successes: 0, lastResult: undefined, lastProbeAt: undefined, changedAt: undefined }, inFlight: false });
+      this.entries.set(s, { health: { host: s.host, port: s.port, state: 'up', failures: 0, successes: 0, lastResult: undefined, lastProbeAt: undefined, changedAt: undefined }, inFlight: false, aliveAt: undefined });
     }
   }
 
@@ -79,6 +81,11 @@ export class CoreHealth<T extends ProbeTarget> {
 
   isUp(server: T): boolean {
     return this.entries.get(server)?.health.state !== 'down';
+  }
+
+  /** When the server last answered a probe (not with 503); undefined if never. */
+  aliveAt(server: T): number | undefined {
+    return this.entries.get(server)?.aliveAt;
   }
 
   snapshot(): ServerHealth[] {
@@ -103,6 +110,7 @@ export class CoreHealth<T extends ProbeTarget> {
     h.lastResult = status === undefined ? (why ?? 'timeout') : String(status);
     const alive = status !== undefined && status !== 503;
     if (alive) {
+      entry.aliveAt = this.deps.clock.now();
       h.successes++;
       h.failures = 0;
       if (h.state === 'down' && h.successes >= this.o.upAfter) this.change(server, h, 'up');

@@ -21,23 +21,35 @@ import { RegistrationStore } from './registration-store';
 /**
  * A core server is used when the health checks see it up and no call attempt failed on it
  * recently (the passive hold-down of NextHopAvailability): the probes find a dead server between
- * calls, the calls find it between probes.
+ * calls, the calls find it between probes. A probe answered after the failed call ends that
+ * hold-down early: the server answers again, which is fresher news than the failure.
  */
 export class CoreAvailability extends NextHopAvailability<CoreServer> {
   private readonly health: CoreHealth<CoreServer> | undefined;
+  private readonly time: Clock;
+  private readonly failedAt = new Map<CoreServer, number>();
 
   constructor(holdDownMs: number, clock: Clock, health: CoreHealth<CoreServer> | undefined) {
     super(holdDownMs, clock);
     this.health = health;
+    this.time = clock;
+  }
+
+  override markDown(hop: CoreServer): void {
+    super.markDown(hop);
+    this.failedAt.set(hop, this.time.now());
   }
 
   override isUp(hop: CoreServer): boolean {
-    return super.isUp(hop) && (this.health?.isUp(hop) ?? true);
+    if (this.health && !this.health.isUp(hop)) return false;
+    return !this.heldDown(hop);
   }
 
-  /** Whether the hop is held down after a failed call attempt (regardless of probes). */
+  /** Whether the hop is held down after a failed call attempt (and no probe answered since). */
   heldDown(hop: CoreServer): boolean {
-    return !super.isUp(hop);
+    if (super.isUp(hop)) return false;
+    const alive = this.health?.aliveAt(hop);
+    return alive === undefined || alive <= (this.failedAt.get(hop) ?? Infinity);
   }
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TransactionTimeoutError } from '../../src/errors';
 import { CoreHealth } from '../../src/policy/core-health';
+import { CoreAvailability } from '../../src/policy/routing-setup';
 import { createResponse, type SipRequest } from '../../src/sip/message';
 import type { ClientHandlers } from '../../src/transaction/types';
 import type { Target } from '../../src/transport/types';
@@ -71,5 +72,20 @@ describe('core server health checks', () => {
     t.health.stop();
     t.health.round();
     expect(t.probes).toHaveLength(2);
+  });
+
+  it('lets a probe answered after a failed call end that call\'s hold-down early', () => {
+    const t = setup();
+    const availability = new CoreAvailability(30_000, t.clock, t.health);
+    t.health.start();
+    t.answer(A.host, 200);
+    availability.markDown(A);
+    expect(availability.isUp(A)).toBe(false);
+    t.clock.advance(1000);
+    expect(availability.isUp(A)).toBe(false);
+    t.answer(A.host, 200);
+    expect(availability.isUp(A)).toBe(true);
+    expect(availability.heldDown(A)).toBe(false);
+    t.health.stop();
   });
 });

@@ -41,7 +41,8 @@ describe('digest authentication', () => {
 });
 
 describe('registrar', () => {
-  const inbound = (zone = 'public') => ({ zone, protocol: 'udp' as const, source: { address: '203.0.113.21', port: 5062 }, local: { address: '203.0.113.10', port: 5060 } });
+  const handle = (registrar: Registrar, message: SipRequest, zone = 'public') =>
+    registrar.handle(message, { message, zone, protocol: 'udp', source: { address: '203.0.113.21', port: 5062 }, local: { address: '203.0.113.10', port: 5060 } });
   let seq = 0;
   function register(contacts: string[], o: { expires?: string; auth?: string; callId?: string } = {}): SipRequest {
     seq++;
@@ -68,7 +69,7 @@ describe('registrar', () => {
       { realm: 'r', users: [{ username: 'alice', password: 'pw' }], defaultExpiresS: 3600, minExpiresS: 60, maxExpiresS: 7200, nonceTtlS: 300, publicZone: 'public' },
       { store, log: silentLogger, metrics: new Metrics(), now: () => now },
     );
-    const challenge = await registrar.handle(register([]), inbound());
+    const challenge = await handle(registrar, register([]));
     const nonce = nonceOf(challenge.headers.getFields('www-authenticate')[1]!);
     const auth = authorization({ nonce, password: 'pw' });
     return { registrar, auth, advance: (ms: number) => { now += ms; } };
@@ -76,10 +77,10 @@ describe('registrar', () => {
 
   it('binds several contacts with their own expiry, caps long ones, refuses too brief ones with 423 Min-Expires', async () => {
     const { registrar, auth, advance } = await setup();
-    const brief = await registrar.handle(register(['<sip:a@203.0.113.21:5062>'], { expires: '30', auth }), inbound());
+    const brief = await handle(registrar, register(['<sip:a@203.0.113.21:5062>'], { expires: '30', auth }));
     expect(brief.status).toBe(423);
     expect(brief.headers.get('min-expires')).toBe('60');
-    const ok = await registrar.handle(register(['<sip:a@203.0.113.21:5062>;expires=120', '<sip:b@203.0.113.21:5064>;q=0.5'], { expires: '99999', auth }), inbound());
+    const ok = await handle(registrar, register(['<sip:a@203.0.113.21:5062>;expires=120', '<sip:b@203.0.113.21:5064>;q=0.5'], { expires: '99999', auth }));
     expect(ok.status).toBe(200);
     expect(ok.headers.getValues('contact').sort()).toEqual(['<sip:a@203.0.113.21:5062>;expires=120', '<sip:b@203.0.113.21:5064>;expires=7200']);
     expect(registrar.contacts('alice').map((c) => c.uri)).toEqual(['sip:a@203.0.113.21:5062', 'sip:b@203.0.113.21:5064']);
@@ -89,13 +90,13 @@ describe('registrar', () => {
 
   it('removes everything with Contact: * and Expires: 0 only, ignores out-of-order requests, refuses the core zone', async () => {
     const { registrar, auth } = await setup();
-    await registrar.handle(register(['<sip:a@203.0.113.21:5062>'], { auth }), inbound());
-    expect((await registrar.handle(register(['*'], { expires: '10', auth }), inbound())).status).toBe(400);
+    await handle(registrar, register(['<sip:a@203.0.113.21:5062>'], { auth }));
+    expect((await handle(registrar, register(['*'], { expires: '10', auth }))).status).toBe(400);
     const stale = register(['<sip:a@203.0.113.21:5062>'], { expires: '0', auth });
     stale.headers.set('CSeq', '1 REGISTER');
-    expect((await registrar.handle(stale, inbound())).status).toBe(500);
-    expect((await registrar.handle(register(['*'], { expires: '0', auth }), inbound())).status).toBe(200);
+    expect((await handle(registrar, stale)).status).toBe(500);
+    expect((await handle(registrar, register(['*'], { expires: '0', auth }))).status).toBe(200);
     expect(registrar.contacts('alice')).toEqual([]);
-    expect((await registrar.handle(register(['<sip:a@10.20.0.21>'], { auth }), inbound('core'))).status).toBe(403);
+    expect((await handle(registrar, register(['<sip:a@10.20.0.21>'], { auth }), 'core')).status).toBe(403);
   });
 });
