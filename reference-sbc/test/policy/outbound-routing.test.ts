@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createResponse, type SipRequest, type SipResponse } from '../../src/sip/message';
 import { parseMessage } from '../../src/sip/parser';
 import { enumDomain } from '../../src/policy/enum-resolver';
+import { hopForUri } from '../../src/policy/outbound-router';
 import { FakeDnsServer } from '../helpers/fake-dns';
 import { wire } from '../helpers/messages';
 import { flush, Stack } from '../helpers/stack';
@@ -165,5 +166,19 @@ describe('outbound routing', () => {
     expect((await register(6, [auth('secret')], 0)).status).toBe(200);
     await s.fromCore(coreInvite('alice', 'out-6'), CORE);
     await until(() => coreAnswers(s).includes(404));
+  });
+});
+
+describe('ENUM URIs as next hops', () => {
+  const deps = { publicZone: 'public', protocols: new Set(['udp', 'tls'] as const), resolveHost: async (h: string) => (h === 'gw.example' ? '198.51.100.7' : undefined) };
+
+  it('sends sips: and transport=tls over TLS (port 5061 by default), others over UDP, and skips what it cannot reach', async () => {
+    expect(await hopForUri('sips:+31@203.0.113.30', deps)).toMatchObject({ target: { protocol: 'tls', endpoint: { address: '203.0.113.30', port: 5061 } }, toHost: '203.0.113.30' });
+    expect(await hopForUri('sip:+31@203.0.113.30:5071;transport=TLS', deps)).toMatchObject({ target: { protocol: 'tls', endpoint: { port: 5071 } }, peer: '203.0.113.30:5071' });
+    expect(await hopForUri('sip:+31@gw.example', deps)).toMatchObject({ target: { protocol: 'udp', endpoint: { address: '198.51.100.7', port: 5060 } }, requestUri: 'sip:+31@gw.example' });
+    expect(await hopForUri('sip:+31@unknown.example', deps)).toBeUndefined();
+    expect(await hopForUri('sip:+31@203.0.113.30;transport=tcp', deps)).toBeUndefined();
+    expect(await hopForUri('sips:+31@203.0.113.30', { ...deps, protocols: new Set(['udp'] as const) })).toBeUndefined();
+    expect(await hopForUri('mailto:x@y', deps)).toBeUndefined();
   });
 });
