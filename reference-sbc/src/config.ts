@@ -78,6 +78,11 @@ const schema = z.object({
     attempts: z.number().int().min(1).max(5).default(2),
     /** Longest an answer is cached, whatever its TTL. */
     maxCacheS: z.number().int().min(0).default(3600),
+    /**
+     * Per-hop time-out of outbound calls (OUT-02): a destination silent this long (not even 100 Trying)
+     * counts as failed and the next record is tried. Also applies to registered contacts.
+     */
+    hopTimeoutMs: z.number().int().min(100).default(2000),
     /** Country code for national numbers dialled with a leading 0 (e.g. "31"); absent: only +/00 numbers are E.164. */
     countryCode: z.string().regex(/^[1-9]\d{0,2}$/, 'expected 1-3 digits').optional(),
   }).strict().optional(),

@@ -46,6 +46,8 @@ export interface BLegAttempt {
   invite: SipRequest;
   target: Target;
   side: LocalSide;
+  /** How long this hop may stay completely silent; undefined: CallDeps.noResponseMs. */
+  noResponseMs?: number | undefined;
 }
 
 export interface CallSetup {
@@ -59,6 +61,8 @@ export interface CallSetup {
   bInvite: SipRequest;
   bSide: LocalSide;
   bTarget: Target;
+  /** The first hop's own silence limit; undefined: CallDeps.noResponseMs. */
+  bNoResponseMs?: number | undefined;
   /**
    * The next hop to try when the current one does not answer at all in time, fails to send, or
    * answers 503 / times out before any provisional; undefined when there is none left.
@@ -101,6 +105,7 @@ export class B2buaCall implements RegisteredCall {
   private bInvite: SipRequest;
   private bTarget: Target;
   private bSide: LocalSide;
+  private bNoResponseMs: number | undefined;
   /** Turns the current B-leg attempt into an abandoned one (see failover). */
   private abandonAttempt: (() => void) | undefined;
   private noResponseTimer: Timer | undefined;
@@ -124,6 +129,7 @@ export class B2buaCall implements RegisteredCall {
     this.bInvite = setup.bInvite;
     this.bTarget = setup.bTarget;
     this.bSide = setup.bSide;
+    this.bNoResponseMs = setup.bNoResponseMs;
     this.log = deps.log.child({ call: setup.key });
     this.relay = new InDialogRelay(deps.transactions, this.log, deps.hooks.sdp);
     this.reinvites = new ReinviteRelay(deps.transactions, deps.timers, this.log, deps.hooks.sdp);
@@ -170,7 +176,7 @@ export class B2buaCall implements RegisteredCall {
     this.abandonAttempt = () => {
       abandoned = new AbandonedAttempt(this.deps.transactions, this.log, attempt);
     };
-    const wait = this.deps.noResponseMs;
+    const wait = this.bNoResponseMs ?? this.deps.noResponseMs;
     if (wait !== undefined && this.setup.nextAttempt) this.noResponseTimer = this.deps.timers.start(wait, () => this.failover('no response'));
   }
 
@@ -187,6 +193,7 @@ export class B2buaCall implements RegisteredCall {
     this.bInvite = next.invite;
     this.bTarget = next.target;
     this.bSide = next.side;
+    this.bNoResponseMs = next.noResponseMs;
     this.deps.hooks.legsChanged?.();
     this.startAttempt();
     return true;

@@ -62,6 +62,7 @@ export function forwardStep(deps: ForwardDeps): InviteStep {
         bInvite: first.invite,
         bSide,
         bTarget: first.target,
+        bNoResponseMs: first.noResponseMs,
         nextAttempt,
         retryOn: (res) => current.retryOn?.(res),
       }, {
@@ -113,7 +114,7 @@ export function forwardStep(deps: ForwardDeps): InviteStep {
       contentType: ctx.offerSdp !== undefined ? 'application/sdp' : ctx.request.headers.get('content-type'),
       callId,
     });
-    return { invite, target: route.target, side };
+    return { invite, target: route.target, side, noResponseMs: route.noResponseMs };
   }
 }
 

@@ -22,6 +22,8 @@ export interface RouteDecision {
    * it, e.g. a Retry-After); undefined: the default, 503 and 408.
    */
   retryOn?: (response: SipResponse) => boolean | undefined;
+  /** How long this hop may stay completely silent (not even 100) before `next`; undefined: the forwarder's default. */
+  noResponseMs?: number | undefined;
 }
 
 /** Everything an INVITE's steps read and write. One context per new INVITE. */

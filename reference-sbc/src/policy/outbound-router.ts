@@ -75,6 +75,8 @@ export interface OutboundRouterDeps {
   enum?: EnumResolver | undefined;
   registrar?: ContactDirectory | undefined;
   holdDown?: HopHoldDown | undefined;
+  /** Per-hop time-out: a public destination silent this long (not even 100 Trying) fails; undefined: the default. */
+  hopTimeoutMs?: number | undefined;
   /** Resolves a host name of an ENUM URI to an IPv4 address (undefined: unresolvable, skipped). */
   resolveHost?: ((host: string) => Promise<string | undefined>) | undefined;
   log: Logger;
@@ -117,13 +119,14 @@ export async function hopForUri(uriText: string, deps: Pick<OutboundRouterDeps, 
 }
 
 /** Chains hops into route decisions: each failure moves to the next hop not held down. */
-export function chainHops(hops: readonly Hop[], holdDown?: HopHoldDown): RouteDecision | undefined {
+export function chainHops(hops: readonly Hop[], o: { holdDown?: HopHoldDown | undefined; hopTimeoutMs?: number | undefined } = {}): RouteDecision | undefined {
+  const { holdDown, hopTimeoutMs } = o;
   const usable = hops.filter((h) => !holdDown?.isHeld(h.peer));
   // Every hop held down: try them anyway rather than fail a call on advice that may be stale.
   const list = usable.length > 0 ? usable : hops;
   const at = (i: number): RouteDecision | undefined => {
     const hop = list[i];
-    return hop === undefined ? undefined : { ...hop, next: () => at(i + 1), retryOn: (res) => enumRetryOn(res, hop.peer, holdDown) };
+    return hop === undefined ? undefined : { ...hop, next: () => at(i + 1), retryOn: (res) => enumRetryOn(res, hop.peer, holdDown), noResponseMs: hopTimeoutMs };
   };
   return at(0);
 }
@@ -156,7 +159,7 @@ export function outboundRouteStep(deps: OutboundRouterDeps): InviteStep {
       const contacts = deps.registrar?.contacts(dialled) ?? [];
       const registered = contacts.flatMap((c) => contactHop(c, deps.publicZone) ?? []);
       if (registered.length > 0) {
-        ctx.route = chainHops(registered);
+        ctx.route = chainHops(registered, { hopTimeoutMs: deps.hopTimeoutMs });
         deps.log.debug('outbound call to a registered user', { call: ctx.key, contacts: registered.length });
         return CONTINUE;
       }
@@ -176,7 +179,7 @@ export function outboundRouteStep(deps: OutboundRouterDeps): InviteStep {
         if (hop) hops.push(hop);
         else deps.log.info('ENUM URI not usable, skipped', { call: ctx.key, uri: t.uri });
       }
-      const route = chainHops(hops, deps.holdDown);
+      const route = chainHops(hops, { holdDown: deps.holdDown, hopTimeoutMs: deps.hopTimeoutMs });
       if (!route) return reject(404);
       ctx.route = route;
       deps.log.info('ENUM routed', { call: ctx.key, number: e164, hops: hops.length });

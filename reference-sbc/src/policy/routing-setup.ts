@@ -133,6 +133,7 @@ export function createRouting(config: Config, deps: RoutingDeps): Routing {
     registrar,
     resolveHost,
     holdDown: new HopHoldDown(() => clock.now()),
+    hopTimeoutMs: e?.hopTimeoutMs,
     log: log.child({ layer: 'routing' }),
   });
 

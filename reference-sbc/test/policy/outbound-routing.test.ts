@@ -77,6 +77,22 @@ describe('outbound routing', () => {
     expect(publicRequests(s, 'INVITE').map((r) => r.to)).toEqual(['127.0.0.50:5060', '127.0.0.51:5062']);
   });
 
+  it('moves on when a destination stays silent for the per-hop time-out', async () => {
+    const number = '+31201110011';
+    dns.zone.set(enumDomain(number), [
+      { order: 10, preference: 10, regexp: '!^.*$!sip:a@127.0.0.70!' },
+      { order: 20, preference: 10, regexp: '!^.*$!sip:b@127.0.0.71!' },
+    ]);
+    const s = new Stack({ ...config(), enum: { server: `127.0.0.1:${port}`, timeoutMs: 100, attempts: 1, hopTimeoutMs: 700 } });
+    await s.fromCore(coreInvite(number, 'out-11'), CORE);
+    await until(() => publicRequests(s, 'INVITE').length > 0);
+    const hops = (): string[] => [...new Set(publicRequests(s, 'INVITE').map((r) => r.to))];
+    s.clock.advance(699);
+    expect(hops()).toEqual(['127.0.0.70:5060']);
+    s.clock.advance(1);
+    expect(hops()).toEqual(['127.0.0.70:5060', '127.0.0.71:5060']);
+  });
+
   it('moves on after 500, honours Retry-After in later calls, and stops the search at a 6xx', async () => {
     const number = '+31201110009';
     dns.zone.set(enumDomain(number), [
