@@ -29,7 +29,12 @@ export class SipParseError extends SbcError {
   readonly partial: PartialMessage | undefined;
 
   constructor(message: string, partial?: PartialMessage) {
+    // A verdict on input, not a fault in the code: no stack trace, which would cost more than the
+    // parse itself under a flood of malformed messages.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super('SIP_PARSE', message, { status: 400 });
+    Error.stackTraceLimit = limit;
     this.partial = partial;
   }
 }

@@ -103,6 +103,18 @@ describe('parser hot path', () => {
     }), { numRuns: 3000 });
   });
 
+  it('rejects malformed input without capturing a stack trace, and leaves other errors theirs', () => {
+    let caught: unknown;
+    try {
+      parseMessage(Buffer.from('INVITE sip:a@b SIP/2.0\r\nVia SIP/2.0/UDP x\r\n\r\n'));
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(SipParseError);
+    expect((caught as Error).stack ?? '').not.toMatch(/\n\s+at /);
+    expect(new Error('x').stack).toMatch(/\n\s+at /);
+  });
+
   it('gives prototype property names no special meaning', () => {
     for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) expect(canonicalName(name)).toBe(name.toLowerCase());
     const h = new Headers([{ name: 'Constructor', value: 'x' }]);
