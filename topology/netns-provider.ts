@@ -1,4 +1,5 @@
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { basename, join, resolve } from 'node:path';
 import { reapAll, type Managed } from '../harness/util/process';
@@ -46,12 +47,12 @@ export async function bringUp(o: { profileFile: string; reportDir: string; log: 
   if (process.getuid?.() !== 0) throw new Error('the netns topology needs root (ip netns, veth); run as root or in CI');
   const profile = loadSutProfile(o.profileFile);
   mkdirSync(LOCK_DIR, { recursive: true });
-  const stale = await removeStale(isLive);
+  const stale = await tearDownStaleOnly();
   if (stale.length) o.log(`topology: removed namespaces left by an interrupted run (${stale.join(', ')})`);
 
   const runId = randomBytes(2).toString('hex');
   writeFileSync(join(LOCK_DIR, `${runId}.pid`), String(process.pid));
-  const runDir = mkdtempSync(`/tmp/sbcx-${runId}-`);
+  const runDir = mkdtempSync(join(tmpdir(), `sbcx-${runId}-`));
   chmodSync(runDir, 0o755); // PostgreSQL runs as its own user and must reach its directories
   const topoDir = join(o.reportDir, 'topology');
   mkdirSync(topoDir, { recursive: true });
@@ -138,7 +139,20 @@ export async function bringUp(o: { profileFile: string; reportDir: string; log: 
   }
 }
 
-export function tearDownStaleOnly(): Promise<string[]> {
-  return removeStale(isLive);
+/**
+ * Cleans up after runs that were killed outright: their namespaces (and the processes in them), their
+ * run directories under /tmp and their lock files. A run whose process is alive is left alone.
+ */
+export async function tearDownStaleOnly(): Promise<string[]> {
+  const removed = new Set(await removeStale(isLive));
+  const locks = existsSync(LOCK_DIR) ? readdirSync(LOCK_DIR).filter((f) => f.endsWith('.pid')).map((f) => f.slice(0, -4)) : [];
+  const dirs = readdirSync(tmpdir()).filter((d) => /^sbcx-[0-9a-f]{4}-/.test(d));
+  for (const id of new Set([...locks, ...dirs.map((d) => d.split('-')[1]!)])) {
+    if (isLive(id)) continue;
+    for (const d of dirs.filter((x) => x.startsWith(`sbcx-${id}-`))) rmSync(join(tmpdir(), d), { recursive: true, force: true });
+    rmSync(join(LOCK_DIR, `${id}.pid`), { force: true });
+    removed.add(id);
+  }
+  return [...removed];
 }
 
