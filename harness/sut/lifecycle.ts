@@ -1,8 +1,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { httpRequest } from '../util/http';
-import { run, start, waitUntil, type Managed } from '../util/process';
+import { start, waitUntil, type Managed } from '../util/process';
 import { substitute, type SutAction, type SutProfile } from './profile';
+import { runSutAction } from './provision';
 
 /**
  * Starting, killing and restarting the SUT as its profile says (`start` and `control` sections). The
@@ -79,20 +80,10 @@ export async function startSut(host: SutHost, o: { writeConfig: boolean; ready?:
   return proc;
 }
 
-/** Runs a profile action (shell command in the SBC's namespace, or HTTP call); throws when it fails. */
+/** Runs a control action (shell command in the SBC's namespace, or HTTP call); throws when it fails. */
 async function runAction(host: SutHost, spec: SutAction, where: string): Promise<string> {
-  if ('shell' in spec) {
-    const command = substitute(spec.shell, host.vars, `${where}.shell`);
-    const r = await run('sh', ['-c', command], { netns: host.netns, check: false, timeoutMs: 30_000 });
-    if (r.code !== 0) throw new SutLifecycleError(`${where}: \`${command}\` exited ${r.code}: ${`${r.stdout}${r.stderr}`.trim().slice(0, 500)}`);
-    return command;
-  }
-  const url = substitute(spec.http.url, host.vars, `${where}.http.url`);
-  const body = spec.http.body === undefined ? undefined : substitute(spec.http.body, host.vars, `${where}.http.body`);
-  const headers = Object.fromEntries(Object.entries(spec.http.headers ?? {}).map(([k, v]) => [k, substitute(v, host.vars, `${where}.http.headers.${k}`)]));
-  const res = await httpRequest(url, { method: spec.http.method, headers, timeoutMs: 30_000, ...(body === undefined ? {} : { body }) });
-  if (res.status < 200 || res.status > 299) throw new SutLifecycleError(`${where}: ${spec.http.method} ${url} answered ${res.status}: ${res.body.slice(0, 500)}`);
-  return `${spec.http.method} ${url}`;
+  const fail = (message: string): SutLifecycleError => new SutLifecycleError(message);
+  return (await runSutAction(spec, host.vars, where, { netns: host.netns, timeoutMs: 30_000, fail })).ran;
 }
 
 /** Whether `pid` is gone or a zombie (killed, waiting for its parent, another process, to reap it). */

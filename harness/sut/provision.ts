@@ -1,6 +1,6 @@
 import { httpRequest } from '../util/http';
 import { run } from '../util/process';
-import { substitute, type SutProfile } from './profile';
+import { substitute, type SutAction, type SutProfile } from './profile';
 
 /**
  * Runs the SUT profile's provisioning actions (block an address, add a user, ...): a shell command
@@ -17,13 +17,8 @@ export interface ProvisionContext {
   timeoutMs?: number;
 }
 
-export interface ProvisionOutcome {
+export interface ProvisionOutcome extends ActionResult {
   action: ProvisionName;
-  /** What ran, with placeholders filled: `POST unix:/run/x.sock:/blocklist {"address":"..."}` or the command. */
-  ran: string;
-  /** HTTP status, or the command's exit code. */
-  status: number;
-  output: string;
 }
 
 export class ProvisionError extends Error {
@@ -56,13 +51,37 @@ export async function provision(
   if (!spec) return undefined;
   const vars = { ...ctx.vars, ...values };
   const where = `provision.${action}`;
-  const timeoutMs = ctx.timeoutMs ?? 10_000;
+  const fail = (message: string, result?: ActionResult): ProvisionError => new ProvisionError(message, result && { action, ...result });
+  const result = await runSutAction(spec, vars, where, { netns: ctx.netns, timeoutMs: ctx.timeoutMs ?? 10_000, fail });
+  return { action, ...result };
+}
+
+/** What a profile action did. */
+export interface ActionResult {
+  /** With placeholders filled: the command, or `METHOD url[ body]`. */
+  ran: string;
+  /** HTTP status, or the command's exit code. */
+  status: number;
+  output: string;
+}
+
+/**
+ * Runs one profile action, provisioning or control: a shell command in `netns`, or an HTTP call, with
+ * `vars` filled in (`where` names the action in errors). Throws `fail(...)` when it got no answer or
+ * failed (non-zero exit, non-2xx), so each caller keeps its own error class.
+ */
+export async function runSutAction(
+  spec: SutAction,
+  vars: Record<string, string>,
+  where: string,
+  o: { netns?: string | undefined; timeoutMs: number; fail: (message: string, result?: ActionResult) => Error },
+): Promise<ActionResult> {
   if ('shell' in spec) {
     const command = substitute(spec.shell, vars, `${where}.shell`);
-    const r = await run('sh', ['-c', command], { netns: ctx.netns, check: false, timeoutMs });
-    const outcome: ProvisionOutcome = { action, ran: command, status: r.code, output: `${r.stdout}${r.stderr}`.trim() };
-    if (r.code !== 0) throw new ProvisionError(`${where}: \`${command}\` exited ${r.code}: ${outcome.output.slice(0, 500)}`, outcome);
-    return outcome;
+    const r = await run('sh', ['-c', command], { netns: o.netns, check: false, timeoutMs: o.timeoutMs });
+    const result: ActionResult = { ran: command, status: r.code, output: `${r.stdout}${r.stderr}`.trim() };
+    if (r.code !== 0) throw o.fail(`${where}: \`${command}\` exited ${r.code}: ${result.output.slice(0, 500)}`, result);
+    return result;
   }
   const { method } = spec.http;
   const url = substitute(spec.http.url, vars, `${where}.http.url`);
@@ -71,13 +90,13 @@ export async function provision(
   const ran = `${method} ${url}${body === undefined ? '' : ` ${body}`}`;
   let res;
   try {
-    res = await httpRequest(url, { method, ...(body === undefined ? {} : { body }), headers, timeoutMs });
+    res = await httpRequest(url, { method, ...(body === undefined ? {} : { body }), headers, timeoutMs: o.timeoutMs });
   } catch (err) {
-    throw new ProvisionError(`${where}: ${ran}: ${(err as Error).message}`);
+    throw o.fail(`${where}: ${ran}: ${(err as Error).message}`);
   }
-  const outcome: ProvisionOutcome = { action, ran, status: res.status, output: res.body.trim() };
-  if (res.status < 200 || res.status > 299) throw new ProvisionError(`${where}: ${ran} answered ${res.status}: ${outcome.output.slice(0, 500)}`, outcome);
-  return outcome;
+  const result: ActionResult = { ran, status: res.status, output: res.body.trim() };
+  if (res.status < 200 || res.status > 299) throw o.fail(`${where}: ${ran} answered ${res.status}: ${result.output.slice(0, 500)}`, result);
+  return result;
 }
 
 /**
