@@ -2,6 +2,7 @@ import { lstat, unlink } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
+import { sendJson } from './json-http';
 
 export interface HealthReport {
   /** True once every SIP listener is bound. */
@@ -97,11 +98,6 @@ export class AdminServer {
       if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
     }
   }
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(`${JSON.stringify(body)}\n`);
 }
 
 /** A socket file left by a crashed run would make listen() fail with EADDRINUSE. */

@@ -4,6 +4,7 @@ import { entryView, type Blocklist } from '../policy/blocklist';
 import type { BlocklistDb } from '../policy/blocklist-db';
 import { parseCidr } from '../policy/cidr';
 import type { AdminServer } from './admin-server';
+import { pathAfter, readJsonBody, sendJson } from './json-http';
 
 /**
  * The operator's run-time control of the block list (IN-01):
@@ -20,8 +21,6 @@ export interface BlocklistRoutesDeps {
   log: Logger;
 }
 
-const MAX_BODY_BYTES = 4096;
-
 export function registerBlocklistRoutes(admin: AdminServer, deps: BlocklistRoutesDeps): void {
   admin.route('GET /blocklist', (_req, res) => sendJson(res, 200, deps.blocklist.list().map(entryView)));
   admin.route('POST /blocklist', (req, res) => void guard(res, deps.log, () => add(req, res, deps)));
@@ -29,13 +28,9 @@ export function registerBlocklistRoutes(admin: AdminServer, deps: BlocklistRoute
 }
 
 async function add(req: IncomingMessage, res: ServerResponse, deps: BlocklistRoutesDeps): Promise<void> {
-  let body: unknown;
-  try {
-    body = JSON.parse(await readBody(req));
-  } catch (err) {
-    sendJson(res, 400, { error: `body must be JSON: ${(err as Error).message}` });
-    return;
-  }
+  const read = await readJsonBody(req, res);
+  if (!read) return;
+  const { body } = read;
   const problem = validate(body);
   if (problem) {
     sendJson(res, 400, { error: problem });
@@ -70,10 +65,9 @@ function validate(body: unknown): string | undefined {
 }
 
 async function remove(req: IncomingMessage, res: ServerResponse, deps: BlocklistRoutesDeps): Promise<void> {
-  const path = (req.url ?? '').split('?')[0] ?? '';
   let address: string;
   try {
-    address = decodeURIComponent(path.slice('/blocklist/'.length));
+    address = pathAfter(req, '/blocklist/');
     parseCidr(address);
   } catch (err) {
     sendJson(res, 400, { error: `not an IPv4 address or CIDR range: ${(err as Error).message}` });
@@ -101,27 +95,4 @@ async function guard(res: ServerResponse, log: Logger, fn: () => Promise<void>):
     log.error('blocklist admin request failed', { err });
     if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
   }
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let size = 0;
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error(`body larger than ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(`${JSON.stringify(body)}\n`);
 }

@@ -3,6 +3,7 @@ import type { Logger } from '../logger';
 import type { Registrar } from '../policy/registrar';
 import type { CoreServerView } from '../policy/routing-setup';
 import type { AdminServer } from './admin-server';
+import { pathAfter, readJsonBody, sendJson } from './json-http';
 
 /**
  * The operator's view and control of routing:
@@ -18,8 +19,6 @@ export interface RoutingRoutesDeps {
   now?: () => number;
 }
 
-const MAX_BODY_BYTES = 4096;
-
 export function registerRoutingRoutes(admin: AdminServer, deps: RoutingRoutesDeps): void {
   const now = deps.now ?? Date.now;
   admin.route('GET /core-servers', (_req, res) => sendJson(res, 200, deps.coreServers()));
@@ -34,8 +33,7 @@ export function registerRoutingRoutes(admin: AdminServer, deps: RoutingRoutesDep
   }))));
   admin.route('POST /users', (req, res) => void addUser(req, res, registrar, deps.log));
   admin.route('DELETE /users/*', (req, res) => {
-    const path = (req.url ?? '').split('?')[0] ?? '';
-    const username = decodeURIComponent(path.slice('/users/'.length));
+    const username = pathAfter(req, '/users/');
     if (username === '') {
       sendJson(res, 400, { error: 'expected /users/<username>' });
       return;
@@ -47,13 +45,9 @@ export function registerRoutingRoutes(admin: AdminServer, deps: RoutingRoutesDep
 }
 
 async function addUser(req: IncomingMessage, res: ServerResponse, registrar: Registrar, log: Logger): Promise<void> {
-  let body: unknown;
-  try {
-    body = JSON.parse(await readBody(req));
-  } catch (err) {
-    sendJson(res, 400, { error: `body must be JSON: ${(err as Error).message}` });
-    return;
-  }
+  const read = await readJsonBody(req, res);
+  if (!read) return;
+  const { body } = read;
   const b = (typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {}) as Record<string, unknown>;
   const { username, password } = b;
   const extra = Object.keys(b).filter((k) => k !== 'username' && k !== 'password');
@@ -64,27 +58,4 @@ async function addUser(req: IncomingMessage, res: ServerResponse, registrar: Reg
   registrar.addUser(username, password);
   log.info('sip user provisioned', { username });
   sendJson(res, 201, { username });
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let size = 0;
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error(`body larger than ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(`${JSON.stringify(body)}\n`);
 }
