@@ -7,45 +7,9 @@ import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MediaAnchor } from '../src/media/media-anchor';
 import { MediaError } from '../src/media/media-error';
+import { bdecode, bencode, type NgDict } from '../../test/support/test-rtpengine';
 
-type B = string | number | B[] | { [key: string]: B };
-
-function encode(v: B): string {
-  if (typeof v === 'number') return `i${v}e`;
-  if (typeof v === 'string') return `${Buffer.byteLength(v)}:${v}`;
-  if (Array.isArray(v)) return `l${v.map(encode).join('')}e`;
-  return `d${Object.keys(v).sort().map((k) => encode(k) + encode(v[k]!)).join('')}e`;
-}
-
-function decode(buf: Buffer): B {
-  let at = 0;
-  const next = (): B => {
-    const c = String.fromCharCode(buf[at]!);
-    if (c === 'i') {
-      const end = buf.indexOf('e', at);
-      const n = Number(buf.subarray(at + 1, end).toString());
-      at = end + 1;
-      return n;
-    }
-    if (c === 'l' || c === 'd') {
-      at++;
-      const items: B[] = [];
-      while (buf[at] !== 0x65) items.push(next());
-      at++;
-      if (c === 'l') return items;
-      const d: Record<string, B> = {};
-      for (let i = 0; i < items.length; i += 2) d[items[i] as string] = items[i + 1]!;
-      return d;
-    }
-    const colon = buf.indexOf(':', at);
-    const len = Number(buf.subarray(at, colon).toString());
-    at = colon + 1 + len;
-    return buf.subarray(colon + 1, at).toString();
-  };
-  return next();
-}
-
-type Command = Record<string, B>;
+type Command = NgDict;
 /** A reply dictionary, or 'drop' to stay silent (a lost datagram). */
 type Script = (cmd: Command) => Command | 'drop';
 
@@ -57,10 +21,10 @@ class FakeNg {
     socket.on('message', (msg, rinfo) => {
       const space = msg.indexOf(' ');
       const cookie = msg.subarray(0, space).toString();
-      const cmd = decode(msg.subarray(space + 1)) as Command;
+      const cmd = bdecode(msg.subarray(space + 1)) as Command;
       this.commands.push(cmd);
       const reply = this.script(cmd);
-      if (reply !== 'drop') socket.send(`${cookie} ${encode(reply)}`, rinfo.port, rinfo.address);
+      if (reply !== 'drop') socket.send(`${cookie} ${bencode(reply)}`, rinfo.port, rinfo.address);
     });
   }
 

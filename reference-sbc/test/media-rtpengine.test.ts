@@ -3,14 +3,13 @@
  * what this rtpengine version does, and RTP must cross the anchored ports both ways. The "public"
  * interface is 127.0.0.40 and the "core" one 127.0.0.41. Skipped when rtpengine is not installed.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MediaAnchor } from '../src/media/media-anchor';
+import { haveRtpengine, startTestRtpengine, type TestRtpengine } from '../../test/support/test-rtpengine';
 
-const HAVE_RTPENGINE = spawnSync('rtpengine', ['--version']).status === 0;
-if (!HAVE_RTPENGINE) console.warn('media-rtpengine.test.ts: rtpengine is not installed; skipping the integration tests');
+if (!haveRtpengine) console.warn('media-rtpengine.test.ts: rtpengine is not installed; skipping the integration tests');
 
 const PUB = '127.0.0.40';
 const CORE = '127.0.0.41';
@@ -64,33 +63,20 @@ async function flow(from: Socket, dest: { address: string; port: number }, to: S
   return seen;
 }
 
-describe.skipIf(!HAVE_RTPENGINE)('MediaAnchor with a real rtpengine', () => {
-  let proc: ChildProcess;
+describe.skipIf(!haveRtpengine)('MediaAnchor with a real rtpengine', () => {
+  let rtpengine: TestRtpengine;
   let anchor: MediaAnchor;
-  let log = '';
 
   beforeAll(async () => {
     const ngPort = randomInt(20000, 29000);
-    const portMin = randomInt(30000, 38000);
-    proc = spawn('rtpengine', [
-      '--table=-1', '--foreground', '--log-stderr', `--interface=pub/${PUB}`, `--interface=core/${CORE}`,
-      `--listen-ng=127.0.0.1:${ngPort}`, `--port-min=${portMin}`, `--port-max=${portMin + 199}`, '--delete-delay=0', '--log-level=5',
-    ], { stdio: ['ignore', 'ignore', 'pipe'] });
-    proc.stderr?.on('data', (d: Buffer) => { log = (log + d.toString()).slice(-4000); });
+    rtpengine = await startTestRtpengine({ interfaces: [`pub/${PUB}`, `core/${CORE}`], ngPort, portMin: randomInt(30000, 38000) });
     anchor = new MediaAnchor({ rtpengine: { host: '127.0.0.1', port: ngPort }, addresses: { public: PUB, core: CORE }, timeoutMs: 300 });
-    for (let i = 0; i < 50 && !(await anchor.ping()); i++) {
-      if (proc.exitCode !== null) throw new Error(`rtpengine exited: ${log}`);
-    }
-    if (!(await anchor.ping())) throw new Error(`rtpengine does not answer ng ping: ${log}`);
+    if (!(await anchor.ping())) throw new Error(`rtpengine does not answer the anchor's ng ping: ${rtpengine.log()}`);
   }, 20000);
 
   afterAll(async () => {
     await anchor?.close();
-    if (proc && proc.exitCode === null) {
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      await exited;
-    }
+    await rtpengine?.stop();
   });
 
   it('carries a UDP call: G.711 only to the core, RTP both ways through the anchored ports, nothing left after delete', async () => {

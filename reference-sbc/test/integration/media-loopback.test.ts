@@ -1,4 +1,3 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +8,7 @@ import type { CallEvent } from '../../src/events';
 import { silentLogger } from '../../src/logger';
 import { startSbc, type Sbc } from '../../src/sbc';
 import { hasSipp, startSipp, stopSipp, type SippRun } from '../helpers/sipp';
+import { haveRtpengine, startTestRtpengine, type TestRtpengine } from '../../../test/support/test-rtpengine';
 
 /**
  * The SBC with media anchored in a real rtpengine (userspace) on 127.0.81.x, SIPp on both sides:
@@ -20,7 +20,6 @@ const CORE = '127.0.81.11';
 const CORE_SERVER = '127.0.81.21';
 const CALLER = '127.0.81.30';
 const SCENARIOS = join(import.meta.dirname, '..', 'sipp');
-const haveRtpengine = spawnSync('rtpengine', ['--version']).status === 0;
 const runnable = haveRtpengine && hasSipp();
 if (!runnable) console.warn('media-loopback: sipp or rtpengine missing; skipping the anchored-media SIPp tests');
 
@@ -32,22 +31,14 @@ function connectionAddresses(messageLog: string, direction: 'received' | 'sent')
 
 describe.skipIf(!runnable)('SBC with media anchored in rtpengine', () => {
   let sbc: Sbc;
-  let rtpengine: ChildProcess;
+  let rtpengine: TestRtpengine;
   let work: string;
   const events: CallEvent[] = [];
-  let rtpLog = '';
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'sbc-media-'));
     const ngPort = randomInt(20000, 29000);
-    const portMin = randomInt(40000, 48000);
-    rtpengine = spawn('rtpengine', [
-      '--table=-1', '--foreground', '--log-stderr', `--interface=pub/${PUBLIC}`, `--interface=core/${CORE}`,
-      `--listen-ng=127.0.0.1:${ngPort}`, `--port-min=${portMin}`, `--port-max=${portMin + 199}`, '--delete-delay=0', '--log-level=4',
-    ], { stdio: ['ignore', 'ignore', 'pipe'] });
-    rtpengine.stderr?.on('data', (d: Buffer) => { rtpLog = (rtpLog + d.toString()).slice(-4000); });
-    await new Promise((r) => setTimeout(r, 500));
-    if (rtpengine.exitCode !== null) throw new Error(`rtpengine exited: ${rtpLog}`);
+    rtpengine = await startTestRtpengine({ interfaces: [`pub/${PUBLIC}`, `core/${CORE}`], ngPort, portMin: randomInt(40000, 48000), logLevel: 4 });
     const config = validateConfig({
       zones: { public: { address: PUBLIC, udp: 5060 }, core: { address: CORE, udp: 5060 } },
       coreServers: [{ host: CORE_SERVER, port: 5060 }],
@@ -61,11 +52,7 @@ describe.skipIf(!runnable)('SBC with media anchored in rtpengine', () => {
 
   afterAll(async () => {
     await sbc?.close();
-    if (rtpengine && rtpengine.exitCode === null) {
-      const exited = new Promise((r) => rtpengine.once('exit', r));
-      rtpengine.kill('SIGTERM');
-      await exited;
-    }
+    await rtpengine?.stop();
     rmSync(work, { recursive: true, force: true });
   });
 
