@@ -7,10 +7,9 @@ import {
 } from '../harness/media';
 import { SipClient, buildSdp, parseSdp, sdesCrypto, type IncomingCall, type OutgoingCall, type ParsedSdp, type SdpMedia, type SipResponse } from '../harness/sip';
 import type { TracedMessage } from '../harness/sipp/messages';
-import { runSipp } from '../harness/sipp/runner';
-import { REPO_ROOT } from '../topology/paths';
 import { setEnumRecords } from '../topology/services/knot';
 import { check, describeRun, ladder } from './assertions';
+import { coreCall } from './routing-world';
 import type { SbcWorld } from './world';
 
 /** Where scenarios/uas-answer-media.xml tells the SBC to send the core leg's media, on every core server. */
@@ -356,22 +355,7 @@ Given('the ENUM record of a new number points at that device over TLS', async fu
 });
 
 When('a core server calls that number over UDP offering plain RTP', async function (this: SbcWorld) {
-  const { state, profile } = this.ctx;
-  const from = state.addresses.coreServers[0]!;
-  const r = await runSipp({
-    name: 'core-caller',
-    evidenceDir: this.evidenceDir,
-    netns: state.namespaces.core,
-    killAfterMs: 60_000,
-    options: {
-      scenario: { file: join(REPO_ROOT, 'scenarios', 'uac-invite-answered.xml') },
-      localIp: from, localPort: 5070, mediaIp: from, mediaPort: 42000,
-      remote: `${profile.sbc.core.address}:${profile.sbc.core.udp}`,
-      service: this.number(), keys: { from: '+31205550000' }, calls: 1, recvTimeoutMs: 10_000, timeoutS: 30, extra: ['-d', '1000'],
-    },
-  });
-  this.sipp.set('core-caller', r);
-  this.notes.push(r.summary);
+  await coreCall(this, 'core-caller', this.number(), { answered: true });
 });
 
 Then('the device received an INVITE over TLS offering RTP\\/SAVP with an AES_CM_128_HMAC_SHA1_80 key', function (this: SbcWorld) {

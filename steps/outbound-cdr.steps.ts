@@ -1,21 +1,21 @@
 import { join } from 'node:path';
 import { Then, When } from '@cucumber/cucumber';
-import { runSipp, startSipp } from '../harness/sipp/runner';
+import { startSipp } from '../harness/sipp/runner';
 import { setEnumRecords } from '../topology/services/knot';
 import { REPO_ROOT } from '../topology/paths';
 import { check, describeRun } from './assertions';
 import { cdrReader } from './cdr.steps';
+import { CORE_CALLER_NUMBER, coreCall } from './routing-world';
 import type { SbcWorld } from './world';
 
 /**
  * GEN-05/06 for an outbound call: a core server calls a number whose ENUM record points at a public
  * device; the SBC's row names the public leg (the Call-ID the device received, the device's address).
  */
-const CORE_CALLER_NUMBER = '+31205550000';
 const deviceAddress = new WeakMap<SbcWorld, string>();
 
 When('a core server calls a new number whose ENUM record points at a public device over UDP, and hangs up after {int} s', async function (this: SbcWorld, seconds: number) {
-  const { state, profile } = this.ctx;
+  const { state } = this.ctx;
   const ep = this.publicEndpoint();
   deviceAddress.set(this, ep.ip);
   const device = startSipp({
@@ -32,22 +32,7 @@ When('a core server calls a new number whose ENUM record points at a public devi
   this.onScenarioEnd(async () => void (await device.stop()));
   const number = this.newNumber();
   await setEnumRecords(state.enumDns, [{ number, order: 10, preference: 10, uri: `sip:${number}@${ep.ip}:${ep.port}` }]);
-  const from = state.addresses.coreServers[0]!;
-  const caller = await runSipp({
-    name: 'core-caller',
-    evidenceDir: this.evidenceDir,
-    netns: state.namespaces.core,
-    killAfterMs: 60_000,
-    options: {
-      scenario: { file: join(REPO_ROOT, 'scenarios', 'uac-invite-answered.xml') },
-      // Port 5060 of the core server addresses belongs to the core servers' own SIPp.
-      localIp: from, localPort: 5072, mediaIp: from, mediaPort: 42100,
-      remote: `${profile.sbc.core.address}:${profile.sbc.core.udp}`,
-      service: number, keys: { from: CORE_CALLER_NUMBER }, calls: 1, recvTimeoutMs: 10_000, timeoutS: 30, extra: ['-d', String(seconds * 1000)],
-    },
-  });
-  this.sipp.set('core-caller', caller);
-  this.notes.push(caller.summary);
+  const caller = await coreCall(this, 'core-caller', number, { answered: true, holdMs: seconds * 1000 });
   const answered = await Promise.race([device.done(), new Promise<undefined>((r) => setTimeout(() => r(undefined), 5000))]);
   const deviceRun = answered ?? (await device.stop());
   this.sipp.set('device', deviceRun);

@@ -37,6 +37,9 @@ interface RoutingState {
 const states = new WeakMap<SbcWorld, RoutingState>();
 let corePortSeq = 0;
 
+/** The calling number of every core server call (a CDR's source number). */
+export const CORE_CALLER_NUMBER = '+31205550000';
+
 export function routing(world: SbcWorld): RoutingState {
   let s = states.get(world);
   if (!s) {
@@ -80,10 +83,10 @@ export function destination(world: SbcWorld, name: string): Destination {
 
 /**
  * A core server places a call to `dialled` through the SBC's core side (SIPp from that server's
- * address, on a port of its own). `answered`: the scenario expects 200 and hangs up after 1 s;
- * otherwise it expects a final error and ACKs it.
+ * address, on a port of its own). `answered`: the scenario expects 200 and hangs up after `holdMs`
+ * (default 1 s); otherwise it expects a final error and ACKs it.
  */
-export async function coreCall(world: SbcWorld, role: string, dialled: string, o: { answered: boolean; from?: string }): Promise<SippResult> {
+export async function coreCall(world: SbcWorld, role: string, dialled: string, o: { answered: boolean; from?: string; holdMs?: number }): Promise<SippResult> {
   const { state, profile } = world.ctx;
   const from = o.from ?? state.addresses.coreServers[0]!;
   corePortSeq++;
@@ -100,11 +103,11 @@ export async function coreCall(world: SbcWorld, role: string, dialled: string, o
       mediaPort: 43000 + (corePortSeq % 400) * 4,
       remote: `${profile.sbc.core.address}:${profile.sbc.core.udp}`,
       service: dialled,
-      keys: { from: '+31205550000' },
+      keys: { from: CORE_CALLER_NUMBER },
       calls: 1,
       recvTimeoutMs: 15_000,
       timeoutS: 40,
-      extra: ['-d', '1000'],
+      extra: ['-d', String(o.holdMs ?? 1000)],
     },
   });
   world.sipp.set(role, r);
