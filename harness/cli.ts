@@ -83,17 +83,32 @@ async function unitTests(reportDir: string): Promise<Counts> {
 let topology: Topology | undefined;
 let cucumberKill: (() => void) | undefined;
 
+let bringingUp: Promise<Topology> | undefined;
+
+/** bringUp, remembered so that a signal arriving during start-up can wait for it and tear it down. */
+async function up(o: Parameters<typeof bringUp>[0]): Promise<Topology> {
+  bringingUp = bringUp(o);
+  try {
+    topology = await bringingUp;
+    return topology;
+  } finally {
+    bringingUp = undefined;
+  }
+}
+
+/** SIGINT/SIGTERM: stop cucumber, tear the topology down (also one still coming up), exit 130. */
 async function shutdown(signal: string): Promise<void> {
   log(`\n${signal}: stopping, tearing the topology down`);
   cucumberKill?.();
-  const problems = (await topology?.down()) ?? [];
+  const t = topology ?? (await bringingUp?.catch(() => undefined));
+  const problems = (await t?.down()) ?? [];
   for (const p of problems) log(`cleanup: ${p}`);
   process.exit(130);
 }
 
 async function features(o: { profileFile: string; reportDir: string; runId: string; tags?: string }): Promise<Counts & { scenarios: ScenarioResult[] }> {
   log(`\n== acceptance features against ${relative(REPO_ROOT, o.profileFile)}`);
-  topology = await bringUp({ profileFile: o.profileFile, reportDir: o.reportDir, log });
+  topology = await up({ profileFile: o.profileFile, reportDir: o.reportDir, log });
   let scenarios: ScenarioResult[] = [];
   try {
     const ndjson = join(o.reportDir, 'cucumber.ndjson');
@@ -168,7 +183,7 @@ async function main(argv: string[]): Promise<number> {
       }
       await ensureTools();
       const { runId, dir } = newRunDir();
-      topology = await bringUp({ profileFile, reportDir: dir, log });
+      topology = await up({ profileFile, reportDir: dir, log });
       try {
         const { result } = await runCapacityInTopology({ state: topology.state, repoRoot: REPO_ROOT, runId, request, log });
         return result.rate.maximum ? 0 : 1;
@@ -187,7 +202,7 @@ async function main(argv: string[]): Promise<number> {
       if (args[0] !== 'up') throw new UsageError(`unknown topology command ${args[0] ?? '(none)'}`);
       await ensureTools();
       const { dir } = newRunDir();
-      topology = await bringUp({ profileFile, reportDir: dir, log });
+      topology = await up({ profileFile, reportDir: dir, log });
       log(`topology up; state in ${topology.stateFile}. Run commands in a zone with 'ip netns exec ${topology.state.namespaces.pub} ...'. Ctrl-C tears it down.`);
       await new Promise(() => undefined);
       return 0;

@@ -58,11 +58,12 @@ export async function bringUp(o: { profileFile: string; reportDir: string; log: 
   mkdirSync(topoDir, { recursive: true });
   let ns: Namespaces | undefined;
   let sbc: Managed | undefined;
-  let downDone = false;
 
-  const down = async (): Promise<string[]> => {
-    if (downDone) return [];
-    downDone = true;
+  // Every caller (the run's own finally, a signal handler) awaits the same teardown: returning early
+  // to a second caller would let the process exit while the first teardown is still running.
+  let downPromise: Promise<string[]> | undefined;
+  const down = (): Promise<string[]> => (downPromise ??= teardown());
+  const teardown = async (): Promise<string[]> => {
     const problems: string[] = [];
     if (sbc) await sbc.stop(5000);
     await reapAll();
