@@ -19,7 +19,8 @@ export async function startRtpengine(o: { netns: string; publicAddress: string; 
     name: 'rtpengine',
     command: 'rtpengine',
     args: [
-      '--foreground', '--log-stderr', '--table=-1',
+      // No system config file: its listeners and defaults are the package's, not this topology's.
+      '--config-file=none', '--foreground', '--log-stderr', '--table=-1',
       `--interface=pub/${o.publicAddress}`, `--interface=core/${o.coreAddress}`,
       `--listen-ng=${ngHost}:${ngPort}`, '--port-min=30000', '--port-max=39999',
       '--log-level=5', `--pidfile=${join(o.runDir, 'rtpengine.pid')}`, '--delete-delay=0',
