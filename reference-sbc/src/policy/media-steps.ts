@@ -30,6 +30,11 @@ export function codecCheckStep(check: OfferCheck, warnHost: string): InviteStep 
   return {
     name: 'codec-check',
     run: (ctx): StepResult => {
+      // A body we cannot read as SDP is a media type we do not support (RFC 3261 8.2.3): 415 naming the
+      // one we accept. No body at all is an INVITE without an offer, which this SBC does not take: 488.
+      if (ctx.request.body.length > 0 && sdpOf(ctx) === undefined) {
+        return { action: 'reject', status: 415, reason: 'Unsupported Media Type', headers: [['Accept', 'application/sdp']] };
+      }
       const sdp = sdpOf(ctx);
       if (sdp === undefined) return { action: 'reject', status: 488, reason: 'Not Acceptable Here', headers: warning(488, warnHost) };
       const v = check(sdp, warnHost);

@@ -176,7 +176,11 @@ export class Registrar implements ContactDirectory {
     if (!verdict.ok) {
       this.log.info('REGISTER not authenticated', { user, reason: verdict.reason });
       // Unknown nonce (another process, a replay from elsewhere) or expired one: a fresh challenge.
-      if (verdict.stale || verdict.reason === 'nonce not issued by us') return this.challenge(request, verdict.stale);
+      // An Authorization in a scheme we do not speak (RFC 4475 3.3.7) is answered like none: a challenge
+      // in ours, so the device can retry, rather than a 403 that tells it to give up.
+      if (verdict.stale || verdict.reason === 'nonce not issued by us' || verdict.reason === 'not a digest Authorization') {
+        return this.challenge(request, verdict.stale);
+      }
       return this.answer(request, 403);
     }
     // A user may only register their own address of record.

@@ -158,7 +158,7 @@ function parseStartLine(line: string, headers: Headers): SipMessage {
   if (!isToken(method)) throw new SipParseError(`invalid method "${method}"`);
   if (!VERSION.test(version)) throw new SipParseError(`invalid SIP version "${version}"`);
   const requestUri = parseUri(uri);
-  // RFC 3261 19.1.5: headers are not allowed in a Request-URI (RFC 4475 3.1.2.13).
+  // RFC 3261 19.1.5: headers are not allowed in a Request-URI (RFC 4475 3.1.2.11).
   if (requestUri.kind === 'sip' && requestUri.headers !== undefined) throw new SipParseError('Request-URI with headers');
   const req = new SipRequest(method, uri, headers);
   req.version = version;

@@ -189,6 +189,8 @@ function serverKey(request: SipRequest, methodOverride?: string): string {
   const via = request.topVia();
   const method = methodOverride ?? (request.method === 'ACK' ? 'INVITE' : request.method);
   const branch = viaBranch(via);
-  if (branch !== undefined && branch.startsWith(BRANCH_MAGIC)) return `${branch}|${sentBy(via)}|${method}`;
+  // A bare magic cookie is no transaction identifier (RFC 4475 3.2.1): such requests are matched the
+  // RFC 2543 way, or two unrelated requests would be taken for retransmissions of each other.
+  if (branch !== undefined && branch.startsWith(BRANCH_MAGIC) && branch.length > BRANCH_MAGIC.length) return `${branch}|${sentBy(via)}|${method}`;
   return `2543|${request.callId()}|${nameAddrTag(request.from()) ?? ''}|${request.cseq().seq}|${sentBy(via)}|${branch ?? ''}|${method}`;
 }

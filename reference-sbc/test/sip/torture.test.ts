@@ -58,8 +58,8 @@ const CORPUS: Record<string, Expectation> = {
   zeromf: valid,
   // 3.1.2.12: the RFC lets an element that does not use Date ignore a non-GMT one; the SBC never reads Date.
   baddate: valid,
-  // 3.2.1: parses; the transaction layer takes the bare cookie as a branch (neither the 400 nor the
-  // RFC 2543 fallback the RFC suggests), so two such requests from one sent-by would share a key.
+  // 3.2.1: parses; the transaction layer does not take the bare cookie as a transaction identifier and
+  // matches such requests the RFC 2543 way (the fallback the RFC suggests).
   badbranch: valid,
   // 3.3.15: the RFC suggests 406 or 400; the SBC does not act on Accept and passes the offer to the
   // core, whose answer decides, as a proxy would.
@@ -99,12 +99,10 @@ const CORPUS: Record<string, Expectation> = {
   // 3.1.2.13: a URI with headers outside <> is refused 400, but only once the REGISTER is
   // authenticated: the registrar challenges before it reads Contact.
   regbadct: { kind: 'registrar', status: 400, authenticated: true },
-  // 3.3.7: the RFC expects a registrar that authenticates to answer 401 with a challenge in a scheme
-  // it knows. The SBC answers 403, which tells the device not to retry: a known deviation (reported).
-  regaut01: { kind: 'registrar', status: 403, authenticated: false },
-  // 3.3.6: the RFC has a UAS answer 415 for a body it does not understand. The SBC anchors media and
-  // needs an SDP offer, so its codec check answers 488 Not Acceptable Here (no late offer either).
-  invut: { kind: 'invite', status: 488 },
+  // 3.3.7: an Authorization in an unknown scheme gets 401 with a challenge in a scheme the registrar knows.
+  regaut01: { kind: 'registrar', status: 401, authenticated: false },
+  // 3.3.6: a body the SBC does not understand gets 415 Unsupported Media Type (with Accept: application/sdp).
+  invut: { kind: 'invite', status: 415 },
 };
 
 const md5 = (s: string): string => createHash('md5').update(s).digest('hex');

@@ -219,6 +219,25 @@ describe('transactions (RFC 3261 17) with a fake clock and transport', () => {
     expect(layer.size.servers).toBe(0);
   });
 
+  it('a bare magic cookie is no transaction identifier (RFC 4475 3.2.1): two such requests are two transactions', () => {
+    const options = (callId: string, cseq: number) =>
+      wire([
+        'OPTIONS sip:sbc@127.0.0.10 SIP/2.0',
+        'Via: SIP/2.0/UDP 127.0.0.30:5070;branch=z9hG4bK',
+        'From: <sip:a@127.0.0.30>;tag=1',
+        'To: <sip:sbc@127.0.0.10>',
+        `Call-ID: ${callId}`,
+        `CSeq: ${cseq} OPTIONS`,
+        'Content-Length: 0',
+      ]);
+    layer.receive(inbound(options('bare-1', 1)));
+    layer.receive(inbound(options('bare-2', 7)));
+    expect(received.map((r) => r.request.callId())).toEqual(['bare-1', 'bare-2']);
+    // ...while a real retransmission of one of them is still absorbed.
+    layer.receive(inbound(options('bare-1', 1)));
+    expect(received).toHaveLength(2);
+  });
+
   it('matches a CANCEL to its INVITE server transaction (RFC 3261 9.2)', () => {
     layer.receive(inbound(invite()));
     const cancel = parseMessage(wire([
