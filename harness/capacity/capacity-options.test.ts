@@ -24,4 +24,13 @@ describe('capacity options', () => {
     expect(() => parseCapacityArgs(['--budget-s', '10'])).toThrow(/at least 20 s/);
     expect(() => parseCapacityArgs(['--slo', 'failed=1ms'])).toThrow(/ratio/);
   });
+
+  it('places 5 media probes per step unless told otherwise; 0 turns them off', () => {
+    expect(capacityOptions().mediaProbes).toBe(5);
+    expect(capacityOptions(parseCapacityArgs(['--media-probes', '0'])).mediaProbes).toBe(0);
+    expect(capacityOptions(parseCapacityArgs(['--media-probes', '3'])).mediaProbes).toBe(3);
+    expect(() => parseCapacityArgs(['--media-probes', '2.5'])).toThrow(/whole number/);
+    expect(() => parseCapacityArgs(['--media-probes', '-1'])).toThrow(/whole number/);
+    expect(() => parseCapacityArgs(['--media-probes', '500'])).toThrow(/from 0 to 50/);
+  });
 });

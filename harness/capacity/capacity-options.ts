@@ -16,9 +16,14 @@ export interface CapacityRequest {
   maxCalls?: number;
   concurrencyHoldS?: number;
   serviceLevel?: ServiceLevel;
+  /** Media probe calls per step; 0 turns them off. */
+  mediaProbes?: number;
 }
 
 export const DEFAULT_BUDGET_S = 300;
+export const DEFAULT_MEDIA_PROBES = 5;
+/** More probes than this would be load of their own, and the agent places them all at once. */
+const MAX_MEDIA_PROBES = 50;
 const RATE_SHARE = 0.55;
 
 const clamp = (x: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, x));
@@ -32,6 +37,10 @@ export function capacityOptions(req: CapacityRequest = {}): CapacityOptions {
   if (!(maxCps >= 1)) problems.push(`--max-cps must be at least 1 (got ${maxCps})`);
   if (req.stepS !== undefined && !(req.stepS >= 1)) problems.push(`the step length must be at least 1 s (got ${req.stepS})`);
   if (req.holdMs !== undefined && !(req.holdMs >= 0)) problems.push(`the hold must not be negative (got ${req.holdMs})`);
+  const mediaProbes = req.mediaProbes ?? DEFAULT_MEDIA_PROBES;
+  if (!(Number.isInteger(mediaProbes) && mediaProbes >= 0 && mediaProbes <= MAX_MEDIA_PROBES)) {
+    problems.push(`--media-probes must be a whole number from 0 to ${MAX_MEDIA_PROBES} (got ${mediaProbes})`);
+  }
   if (problems.length) throw new Error(`capacity: ${problems.join('; ')}`);
   const share = concurrency ? RATE_SHARE : 1;
   return {
@@ -58,6 +67,7 @@ export function capacityOptions(req: CapacityRequest = {}): CapacityOptions {
     },
     cooldownS: 2,
     maxSteps: 30,
+    mediaProbes,
   };
 }
 
@@ -71,7 +81,9 @@ export class CapacityArgsError extends Error {
 export const CAPACITY_USAGE = `  capacity [--sut FILE]     bring the topology up, find the highest call rate and the most simultaneous calls
            [--budget-s N]   the SUT holds within the service level; results and plots in reports/<run>/capacity/
            [--max-cps N]    (budget default ${DEFAULT_BUDGET_S} s; also --start-cps N, --step-s N, --hold-ms N,
-                            --max-calls N, --no-concurrency, --slo failed=0.1%,p95=500ms,retrans=1%)
+                            --max-calls N, --no-concurrency, --slo failed=0.1%,p95=500ms,retrans=1%,
+                            loss=1%,jitter=30ms; --media-probes N G.711 probe calls per step, default
+                            ${DEFAULT_MEDIA_PROBES}, 0 = signalling only)
 `;
 
 /** The capacity options of the command line; unknown values are an error, unknown flags are the CLI's business. */
@@ -91,6 +103,9 @@ export function parseCapacityArgs(args: string[]): CapacityRequest {
     return n;
   };
   const slo = value('--slo');
+  const probes = value('--media-probes');
+  const mediaProbes = probes === undefined ? undefined : Number(probes);
+  if (mediaProbes !== undefined && !Number.isInteger(mediaProbes)) throw new CapacityArgsError(`--media-probes needs a whole number, not ${JSON.stringify(probes)}`);
   const request: CapacityRequest = {
     budgetS: number('--budget-s'),
     maxCps: number('--max-cps'),
@@ -100,6 +115,7 @@ export function parseCapacityArgs(args: string[]): CapacityRequest {
     maxCalls: number('--max-calls'),
     concurrency: !args.includes('--no-concurrency'),
     serviceLevel: slo === undefined ? undefined : parseServiceLevel(slo),
+    mediaProbes,
   };
   // Refuse impossible combinations now, not after the topology has been built.
   try {

@@ -6,6 +6,7 @@ import type { TopologyState } from '../../topology/state';
 import { capacityOptions, type CapacityRequest } from './capacity-options';
 import { runCapacity } from './controller';
 import { LoadGenerator, type Endpoint } from './load-generator';
+import { MediaProber } from './media-prober';
 import { buildCapacityResult, machineInfo, summaryLines, writeCapacityResults, type CapacityResult } from './results';
 
 /**
@@ -23,6 +24,9 @@ export interface CapacityRunInput {
 /** The number every capacity call dials; inbound calls are routed round robin whatever the number. */
 const DIALLED = '+31209990000';
 const CALLER_PORT = 5062;
+/** Where scenarios/uas-answer-media.xml points every core leg's media (the probes' echo listens there). */
+const CORE_MEDIA_PORT = 41000;
+const ANSWER_TIMEOUT_MS = 10000;
 
 async function sippVersion(): Promise<string> {
   const r = await run('sipp', ['-v'], { check: false, timeoutMs: 5000 }).catch(() => ({ stdout: '' }));
@@ -43,9 +47,10 @@ export async function runCapacityInTopology(i: CapacityRunInput): Promise<{ resu
     service: DIALLED,
     from: '+3120555',
     callerScenario: join(i.repoRoot, 'scenarios', 'uac-capacity-call.xml'),
-    coreScenario: join(i.repoRoot, 'scenarios', 'uas-answer.xml'),
+    // With probes, every call is answered towards the core-side echo; the load calls send no RTP, so only probes use it.
+    coreScenario: join(i.repoRoot, 'scenarios', options.mediaProbes > 0 ? 'uas-answer-media.xml' : 'uas-answer.xml'),
     dir: stepsDir,
-    answerTimeoutMs: 10000,
+    answerTimeoutMs: ANSWER_TIMEOUT_MS,
     sutPid: i.state.sbc.pid,
     zones: [
       { name: 'public', netns: i.state.namespaces.pub },
@@ -53,15 +58,41 @@ export async function runCapacityInTopology(i: CapacityRunInput): Promise<{ resu
       { name: 'core', netns: i.state.namespaces.core },
     ],
   });
+  const publicHosts = i.state.addresses.publicHosts;
+  const prober = options.mediaProbes > 0
+    ? new MediaProber({
+      calls: options.mediaProbes,
+      pubNetns: i.state.namespaces.pub,
+      // Its own public host, so nothing the SBC does per source (rate limits) mixes probes and load.
+      callerIp: publicHosts[1] ?? publicHosts[0]!,
+      sbc: profile.sbc.public.address,
+      sbcPort: profile.sbc.public.udp,
+      dialled: DIALLED,
+      from: '+3120666',
+      coreNetns: i.state.namespaces.core,
+      coreServers: i.state.addresses.coreServers,
+      corePort: CORE_MEDIA_PORT,
+      dir: stepsDir,
+      answerTimeoutMs: ANSWER_TIMEOUT_MS,
+    })
+    : undefined;
   const machine = machineInfo(await sippVersion());
   const startedAt = new Date();
-  i.log(`\n== capacity run against ${profile.name} (${profile.sbc.public.address}:${profile.sbc.public.udp} UDP), budget ${options.budgetS} s; evidence in ${relative(process.cwd(), dir)}/`);
+  const probes = prober ? `, ${options.mediaProbes} G.711 media probe calls per step` : ', signalling only';
+  i.log(`\n== capacity run against ${profile.name} (${profile.sbc.public.address}:${profile.sbc.public.udp} UDP), budget ${options.budgetS} s${probes}; evidence in ${relative(process.cwd(), dir)}/`);
   // No step may outlast the budget, so no call is held longer than it.
   await generator.startCore(options.budgetS * 1000);
   let outcome;
   try {
-    outcome = await runCapacity(generator, options, i.log, (step) => appendFileSync(join(dir, 'steps.ndjson'), `${JSON.stringify(step)}\n`));
+    await prober?.startEcho();
+    const driver = {
+      runCaller: generator.runCaller.bind(generator),
+      coreAlive: generator.coreAlive.bind(generator),
+      ...(prober ? { probeMedia: prober.probe.bind(prober) } : {}),
+    };
+    outcome = await runCapacity(driver, options, i.log, (step) => appendFileSync(join(dir, 'steps.ndjson'), `${JSON.stringify(step)}\n`));
   } finally {
+    await prober?.stopEcho();
     await generator.stopCore();
   }
   const result = buildCapacityResult({

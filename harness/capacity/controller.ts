@@ -1,6 +1,7 @@
 import { evaluateStep, retransmissionRatio, failedRatio, type ServiceLevel, type StepMeasurement, type Verdict } from './service-level';
 import { roundCalls, roundRate, searchMaximum, type Budget, type SearchPhase, type SearchResult } from './search';
 import type { CallerPlan, CallerRun, HostLoad } from './load-generator';
+import { mediaText, probeWindow, type MediaSample, type ProbeWindow } from './media-quality';
 
 /**
  * The ramp controller: first the call-rate search (short calls at rising rates), then the concurrency
@@ -11,6 +12,11 @@ export interface CallerDriver {
   runCaller(plan: CallerPlan): Promise<CallerRun>;
   /** False when an answering server behind the SBC died: every later step would be meaningless. */
   coreAlive(): boolean;
+  /**
+   * Places the step's media probe calls alongside the load (after `window.delayMs`) and measures them;
+   * absent when the run cannot place any.
+   */
+  probeMedia?(stepName: string, window: ProbeWindow): Promise<MediaSample>;
 }
 
 export interface CapacityOptions {
@@ -44,6 +50,8 @@ export interface CapacityOptions {
   /** Pause after each step so the SBC drains what is left of it before the next. */
   cooldownS: number;
   maxSteps: number;
+  /** Media probe calls per step (0: signalling only). */
+  mediaProbes: number;
 }
 
 export interface StepRecord {
@@ -130,6 +138,7 @@ function progressLine(r: StepRecord): string {
     `p95 setup ${p95}`,
     `retrans ${(retransmissionRatio(m) * 100).toFixed(2)} %`,
     `peak ${m.peakConcurrent}`,
+    ...[mediaText(m.media)].filter((t) => t !== undefined),
     hostText(r.host),
     verdict,
   ].join(' | ');
@@ -154,15 +163,18 @@ export async function runCapacity(
     const name = kind === 'rate' ? `rate-${String(index).padStart(2, '0')}-${target}cps` : `conc-${String(index).padStart(2, '0')}-${target}calls`;
     const startedAt = new Date(clock.now()).toISOString();
     const { estimateS: _estimate, ...load } = plan;
+    const probing = o.mediaProbes > 0 && driver.probeMedia ? driver.probeMedia(name, probeWindow(load)) : undefined;
     const run = await driver.runCaller({ ...load, name });
-    const v = evaluateStep(run.measurement, o.serviceLevel, extra(run.measurement));
+    const media = probing ? await probing : undefined;
+    const measurement: StepMeasurement = media ? { ...run.measurement, media } : run.measurement;
+    const v = evaluateStep(measurement, o.serviceLevel, extra(measurement));
     const record: StepRecord = {
       kind,
       index,
       phase,
       target,
       load: { rateCps: plan.rateCps, calls: plan.calls, maxConcurrent: plan.maxConcurrent, holdS: plan.holdMs / 1000 },
-      measurement: run.measurement,
+      measurement,
       verdict: v.verdict,
       violations: v.violations,
       startedAt,

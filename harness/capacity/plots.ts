@@ -1,4 +1,5 @@
 import type { StepRecord } from './controller';
+import { DEFAULT_MEDIA_LEVEL } from './media-quality';
 import type { ServiceLevel } from './service-level';
 import { renderChart, type ChartPoint } from './svg-chart';
 
@@ -75,5 +76,46 @@ export function concurrencyChart(steps: StepRecord[], sut: string, maxCalls?: nu
       ...(maxCalls === undefined ? [] : [{ y: maxCalls, label: `best within SLO: ${maxCalls} calls`, colour: '#1f77b4' }]),
     ],
     legend: VERDICT_LEGEND,
+  });
+}
+
+/**
+ * Media quality of the probe calls by step, in run order (rate and concurrency steps alike): round-trip
+ * packet loss in % and jitter p95 in ms share the y axis, each with its limit. Steps without probes are left out.
+ */
+export function mediaChart(steps: StepRecord[], sut: string, sl: ServiceLevel): string {
+  const probed = steps.filter((s) => s.measurement.media && s.measurement.media.probes > 0);
+  const level = sl.media ?? DEFAULT_MEDIA_LEVEL;
+  const label = (s: StepRecord): string => {
+    const m = s.measurement.media!;
+    const what = s.kind === 'rate' ? `${s.target} cps` : `${s.target} calls`;
+    const jitter = m.jitterP95Ms === undefined ? 'n/a' : `${m.jitterP95Ms} ms`;
+    return `step ${s.index} (${s.kind}, ${what}): ${m.completed} of ${m.probes} probes, loss ${(m.lossRatio * 100).toFixed(2)} % (${m.packetsLost} of ${m.packetsSent}), jitter p95 ${jitter}, ${m.payloadCheckFailures} damaged; step ${s.verdict.toUpperCase()}`;
+  };
+  return renderChart({
+    title: `${sut}: media quality of the probe calls under load`,
+    xLabel: 'step (run order)',
+    yLabel: 'round-trip loss (%) / jitter p95 (ms)',
+    series: [
+      {
+        name: 'packet loss (%)',
+        colour: '#1f77b4',
+        line: true,
+        marker: 'square',
+        points: probed.map((s) => ({ x: s.index, y: s.measurement.media!.lossRatio * 100, label: label(s), tag: `#${s.index}` })),
+      },
+      {
+        name: 'jitter p95 (ms)',
+        colour: '#9467bd',
+        line: true,
+        points: probed
+          .filter((s) => s.measurement.media!.jitterP95Ms !== undefined)
+          .map((s) => ({ x: s.index, y: s.measurement.media!.jitterP95Ms!, label: label(s) })),
+      },
+    ],
+    references: [
+      { y: level.maxLossRatio * 100, label: `loss limit: ${Number((level.maxLossRatio * 100).toPrecision(6))} %`, colour: '#1f77b4' },
+      { y: level.maxJitterP95Ms, label: `jitter limit: ${level.maxJitterP95Ms} ms`, colour: '#9467bd' },
+    ],
   });
 }

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import type { CapacityOptions, CapacityOutcome, StepRecord } from './controller';
-import { concurrencyChart, rateChart, setupChart } from './plots';
+import { concurrencyChart, mediaChart, rateChart, setupChart } from './plots';
 import type { SearchResult, StopReason } from './search';
 import { describeServiceLevel, type ServiceLevel } from './service-level';
 
@@ -114,7 +114,7 @@ export function buildCapacityResult(o: {
     finishedAt: o.finishedAt.toISOString(),
     machine: o.machine,
     serviceLevel: o.options.serviceLevel,
-    serviceLevelText: describeServiceLevel(o.options.serviceLevel),
+    serviceLevelText: describeServiceLevel(o.options.serviceLevel, o.options.mediaProbes > 0),
     options: o.options,
     rate: phaseResult(o.outcome.rate, 'cps'),
     concurrency: { ...phaseResult(o.outcome.concurrency, 'calls'), skipped: o.outcome.concurrencySkipped, rampCps: o.outcome.concurrencyRampCps },
@@ -132,6 +132,10 @@ export function writeCapacityResults(dir: string, result: CapacityResult): { jso
   if (result.concurrency.steps.length) {
     plots.push(['concurrency.svg', concurrencyChart(result.concurrency.steps, result.sut.name, result.concurrency.maximum?.peakConcurrent)]);
   }
+  const allSteps = [...result.rate.steps, ...result.concurrency.steps];
+  if (allSteps.some((s) => (s.measurement.media?.probes ?? 0) > 0)) {
+    plots.push(['media-quality.svg', mediaChart(allSteps, result.sut.name, result.serviceLevel)]);
+  }
   for (const [name, svg] of plots) writeFileSync(join(dir, name), svg);
   const stored: CapacityResult = {
     ...result,
@@ -143,6 +147,20 @@ export function writeCapacityResults(dir: string, result: CapacityResult): { jso
   const json = join(dir, 'capacity.json');
   writeFileSync(json, `${JSON.stringify(stored, null, 2)}\n`);
   return { json, plots: plots.map(([n]) => join(dir, n)) };
+}
+
+/** The worst media figures of the run and where they were seen; undefined when no step placed probes. */
+export function mediaSummary(steps: StepRecord[]): string | undefined {
+  const probed = steps.filter((s) => (s.measurement.media?.probes ?? 0) > 0);
+  if (probed.length === 0) return undefined;
+  const worst = (f: (s: StepRecord) => number): StepRecord => probed.reduce((a, b) => (f(b) > f(a) ? b : a));
+  const loss = worst((s) => s.measurement.media!.lossRatio);
+  const jitter = worst((s) => s.measurement.media!.jitterP95Ms ?? -1);
+  const probes = probed.reduce((n, s) => n + s.measurement.media!.probes, 0);
+  const completed = probed.reduce((n, s) => n + s.measurement.media!.completed, 0);
+  const damaged = probed.reduce((n, s) => n + s.measurement.media!.payloadCheckFailures, 0);
+  const j = jitter.measurement.media!.jitterP95Ms;
+  return `media probes: ${completed} of ${probes} completed over ${probed.length} steps; worst loss ${(loss.measurement.media!.lossRatio * 100).toFixed(2)} % (step ${loss.index}), worst jitter p95 ${j === undefined ? 'n/a' : `${j} ms (step ${jitter.index})`}, ${damaged} damaged packets`;
 }
 
 export function summaryLines(r: CapacityResult): string[] {
@@ -167,5 +185,7 @@ export function summaryLines(r: CapacityResult): string[] {
     );
     if (r.concurrency.firstFailure) lines.push(`  first violation at ${r.concurrency.firstFailure.value} calls (step ${r.concurrency.firstFailure.step}): ${r.concurrency.firstFailure.violations.join('; ')}`);
   }
+  const media = mediaSummary([...r.rate.steps, ...r.concurrency.steps]);
+  if (media) lines.push(media);
   return lines;
 }

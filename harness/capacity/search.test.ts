@@ -190,6 +190,33 @@ describe('capacity controller', () => {
     expect(r.concurrencySkipped).toMatch(/no call rate/);
   });
 
+  it('places media probes beside each step and fails the steps whose media is bad', async () => {
+    let now = 0;
+    const sbc = simulatedSbc(1000, 100_000);
+    const windows: { step: string; delayMs: number; durationMs: number }[] = [];
+    const driver: CallerDriver = {
+      ...sbc,
+      probeMedia: async (step, w) => {
+        windows.push({ step, ...w });
+        // Probes start before the step's caller: the step name says its rate.
+        const target = Number(/-(\d+(?:\.\d+)?)cps$/.exec(step)?.[1]);
+        const lost = target > 60 ? 50 : 0;
+        return { probes: 3, completed: 3, packetsSent: 750, packetsLost: lost, lossRatio: lost / 750, jitterP95Ms: 2, payloadCheckFailures: 0, errors: [] };
+      },
+    };
+    const lines: string[] = [];
+    const o = { ...capacityOptions({ budgetS: 300, concurrency: false }), mediaProbes: 3 };
+    const r = await runCapacity(driver, o, (l) => lines.push(l), undefined, { now: () => now, sleep: async (ms) => void (now += ms * 20) });
+    expect(r.rate.best!.value).toBeLessThanOrEqual(60);
+    expect(r.rate.firstFail!.step.violations).toContain('media loss 6.7 % > 1.0 % (50 of 750 packets)');
+    expect(windows.map((w) => w.step)).toEqual(r.rate.steps.map((s) => `rate-${String(s.index).padStart(2, '0')}-${s.target}cps`));
+    expect(lines.find((l) => l.startsWith('rate #1'))).toMatch(/\| media 3\/3, loss 0\.00 %, jitter p95 2 ms \|.*PASS$/);
+    const quiet = { ...o, mediaProbes: 0 };
+    windows.length = 0;
+    await runCapacity(driver, quiet, () => undefined, undefined, { now: () => now, sleep: async (ms) => void (now += ms * 20) });
+    expect(windows).toEqual([]);
+  });
+
   it('stops when a core server dies', async () => {
     const driver = { ...simulatedSbc(100, 100), coreAlive: () => false };
     await expect(runCapacity(driver, capacityOptions({ budgetS: 60 }), () => undefined, undefined, { now: () => 0, sleep: async () => undefined })).rejects.toThrow(/core server/);

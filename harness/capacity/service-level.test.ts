@@ -95,6 +95,6 @@ describe('service level evaluation', () => {
     });
     expect(parseServiceLevel('offered=0.8').minOfferedRatio).toBe(0.8);
     expect(() => parseServiceLevel('p95=5%')).toThrow(/time in ms/);
-    expect(() => parseServiceLevel('jitter=3ms')).toThrow(/cannot read/);
+    expect(() => parseServiceLevel('mos=3')).toThrow(/cannot read/);
   });
 });

@@ -1,3 +1,5 @@
+import { DEFAULT_MEDIA_LEVEL, evaluateMedia, type MediaLevel, type MediaSample } from './media-quality';
+
 /**
  * The service level a capacity step must hold, and the verdict on one step's measurements. Pure: the
  * ramp controller and the unit tests feed it numbers, nothing here touches SIPp or the clock.
@@ -14,6 +16,8 @@ export interface ServiceLevel {
    * machine) could not produce the load, so the step says nothing about that rate.
    */
   minOfferedRatio: number;
+  /** Media quality of the probe calls; judged only when a step placed probes (DEFAULT_MEDIA_LEVEL when absent). */
+  media?: MediaLevel;
 }
 
 export const DEFAULT_SERVICE_LEVEL: Readonly<ServiceLevel> = Object.freeze({
@@ -47,6 +51,8 @@ export interface StepMeasurement {
   durationS: number;
   /** The same step seen by the core servers behind the SBC, when there are any. */
   core?: CoreTraffic;
+  /** The step's media probe calls, when it placed any. */
+  media?: MediaSample;
 }
 
 export interface CoreTraffic {
@@ -109,32 +115,39 @@ export function evaluateStep(m: StepMeasurement, sl: ServiceLevel, extra: ExtraC
   if (m.targetCps > 0 && m.offeredCps < m.targetCps * sl.minOfferedRatio) {
     violations.push(`caller offered only ${m.offeredCps.toFixed(1)} of ${m.targetCps} cps`);
   }
+  if (m.media) violations.push(...evaluateMedia(m.media, sl.media ?? DEFAULT_MEDIA_LEVEL));
   for (const e of extra) if (!e.ok) violations.push(e.violation);
   return { verdict: violations.length === 0 ? 'pass' : 'fail', violations };
 }
 
-/** Parses `key=value,...` overrides of the service level (CLI `--slo failed=0.5%,p95=300`). */
+/** Parses `key=value,...` overrides of the service level (CLI `--slo failed=0.5%,p95=300,loss=2%,jitter=20ms`). */
 export function parseServiceLevel(text: string, base: ServiceLevel = DEFAULT_SERVICE_LEVEL): ServiceLevel {
   const out = { ...base };
   for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
-    const m = /^(failed|p95|retrans|offered)=([0-9.]+)(%|ms)?$/.exec(part);
-    if (!m) throw new Error(`service level: cannot read "${part}" (expected failed=0.1%, p95=500ms, retrans=1%, offered=90%)`);
+    const m = /^(failed|p95|retrans|offered|loss|jitter)=([0-9.]+)(%|ms)?$/.exec(part);
+    if (!m) throw new Error(`service level: cannot read "${part}" (expected failed=0.1%, p95=500ms, retrans=1%, offered=90%, loss=1%, jitter=30ms)`);
     const [, key, num, unit] = m;
     const v = Number(num);
     if (!Number.isFinite(v)) throw new Error(`service level: "${part}" is not a number`);
     const ratio = unit === '%' ? v / 100 : v;
-    if (key === 'p95') {
-      if (unit === '%') throw new Error(`service level: p95 is a time in ms, not "${part}"`);
-      out.maxSetupP95Ms = v;
+    if (key === 'p95' || key === 'jitter') {
+      if (unit === '%') throw new Error(`service level: ${key} is a time in ms, not "${part}"`);
+      if (key === 'p95') out.maxSetupP95Ms = v;
+      else out.media = { ...(out.media ?? DEFAULT_MEDIA_LEVEL), maxJitterP95Ms: v };
     } else if (unit === 'ms') {
       throw new Error(`service level: ${key} is a ratio, not "${part}"`);
     } else if (key === 'failed') out.maxFailedRatio = ratio;
     else if (key === 'retrans') out.maxRetransmissionRatio = ratio;
+    else if (key === 'loss') out.media = { ...(out.media ?? DEFAULT_MEDIA_LEVEL), maxLossRatio: ratio };
     else out.minOfferedRatio = ratio;
   }
   return out;
 }
 
-export function describeServiceLevel(sl: ServiceLevel): string {
-  return `failed calls <= ${pct(sl.maxFailedRatio)}, setup p95 <= ${sl.maxSetupP95Ms} ms, retransmissions <= ${pct(sl.maxRetransmissionRatio)} of messages, offered >= ${pct(sl.minOfferedRatio)} of target`;
+/** `withMedia`: the run placed media probes, so their criterion applies too. */
+export function describeServiceLevel(sl: ServiceLevel, withMedia = false): string {
+  const text = `failed calls <= ${pct(sl.maxFailedRatio)}, setup p95 <= ${sl.maxSetupP95Ms} ms, retransmissions <= ${pct(sl.maxRetransmissionRatio)} of messages, offered >= ${pct(sl.minOfferedRatio)} of target`;
+  if (!withMedia) return text;
+  const media = sl.media ?? DEFAULT_MEDIA_LEVEL;
+  return `${text}, media probes: loss <= ${pct(media.maxLossRatio)}, jitter p95 <= ${media.maxJitterP95Ms} ms, no damaged payload`;
 }
