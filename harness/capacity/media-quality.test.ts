@@ -101,7 +101,7 @@ describe('media plot and summary', () => {
   it('plots loss in % and jitter per probed step with both limits', () => {
     const svg = mediaChart(steps, 'ref <sbc>', { ...DEFAULT_SERVICE_LEVEL, media: { maxLossRatio: 0.07, maxJitterP95Ms: 30 } });
     expect(svg).toMatch(/<svg[ >]/);
-    expect(svg).toContain('ref &lt;sbc&gt;: media quality of the probe calls under load');
+    expect(svg).toContain('ref &lt;sbc&gt;: probe call media quality');
     expect(svg).toContain('loss limit: 7 %');
     expect(svg).toContain('jitter limit: 30 ms');
     expect(svg).toContain('step 3 (concurrency, 30 calls): 3 of 3 probes, loss 3.00 % (0 of 750), jitter p95 12.5 ms, 0 damaged; step FAIL');

@@ -93,7 +93,7 @@ export function mediaChart(steps: StepRecord[], sut: string, sl: ServiceLevel): 
     return `step ${s.index} (${s.kind}, ${what}): ${m.completed} of ${m.probes} probes, loss ${(m.lossRatio * 100).toFixed(2)} % (${m.packetsLost} of ${m.packetsSent}), jitter p95 ${jitter}, ${m.payloadCheckFailures} damaged; step ${s.verdict.toUpperCase()}`;
   };
   return renderChart({
-    title: `${sut}: media quality of the probe calls under load`,
+    title: `${sut}: probe call media quality`,
     xLabel: 'step (run order)',
     yLabel: 'round-trip loss (%) / jitter p95 (ms)',
     series: [
