@@ -96,16 +96,24 @@ export class InviteClientTransaction {
    * number and top Via (so the same branch), Route copied.
    */
   createCancel(): SipRequest {
+    return this.sameHopRequest('CANCEL', this.request.headers.get('to') ?? '');
+  }
+
+  /**
+   * A request that travels on this INVITE's hop (CANCEL, ACK for a non-2xx): its top Via (same
+   * branch), Route set, From, Call-ID and CSeq number; only the method and To differ.
+   */
+  private sameHopRequest(method: 'CANCEL' | 'ACK', to: string): SipRequest {
     const src = this.request.headers;
     const headers = new Headers();
     headers.append('Via', src.getValues('via')[0] ?? '');
     for (const route of src.getFields('route')) headers.append('Route', route);
     headers.append('Max-Forwards', '70');
     headers.append('From', src.get('from') ?? '');
-    headers.append('To', src.get('to') ?? '');
+    headers.append('To', to);
     headers.append('Call-ID', src.get('call-id') ?? '');
-    headers.append('CSeq', `${this.request.cseq().seq} CANCEL`);
-    return new SipRequest('CANCEL', this.request.uri, headers);
+    headers.append('CSeq', `${this.request.cseq().seq} ${method}`);
+    return new SipRequest(method, this.request.uri, headers);
   }
 
   /** Forgets the transaction at once (shutdown). */
@@ -134,16 +142,7 @@ export class InviteClientTransaction {
 
   /** 17.1.1.3: the ACK for a non-2xx final response belongs to this transaction. */
   private sendAck(response: SipResponse): void {
-    const src = this.request.headers;
-    const headers = new Headers();
-    headers.append('Via', src.getValues('via')[0] ?? '');
-    for (const route of src.getFields('route')) headers.append('Route', route);
-    headers.append('Max-Forwards', '70');
-    headers.append('From', src.get('from') ?? '');
-    headers.append('To', response.headers.get('to') ?? '');
-    headers.append('Call-ID', src.get('call-id') ?? '');
-    headers.append('CSeq', `${this.request.cseq().seq} ACK`);
-    this.ack = new SipRequest('ACK', this.request.uri, headers);
+    this.ack = this.sameHopRequest('ACK', response.headers.get('to') ?? '');
     this.transmit(this.ack);
   }
 
