@@ -1,5 +1,5 @@
 /**
- * Every SBC requirement ID of REQUIREMENTS.md: the certificate lists each one, run or not. The SUITE-*
+ * Every SBC requirement ID of REQUIREMENTS.md (repository root): the certificate lists each one, run or not. The SUITE-*
  * IDs are requirements on this harness, not on the SBC: capacity figures (SUITE-04) come from
  * `npm run capacity`, which writes its own report.
  */
