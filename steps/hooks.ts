@@ -13,7 +13,7 @@ let scenarioIndex = 0;
 
 Before(function (this: SbcWorld, { pickle }) {
   scenarioIndex++;
-  this.openEvidence(scenarioIndex, pickle.name);
+  this.openEvidence(scenarioIndex, pickle.name, pickle.tags.map((t) => t.name.replace(/^@/, '')));
 });
 
 After({ timeout: 30_000 }, async function (this: SbcWorld, { result }) {
