@@ -12,7 +12,8 @@ const OPTIONS_FORMS: Record<string, string> = { '': 'uac-options.xml', 'with a u
 When(/^a public host sends OPTIONS ?(with a user part|without a user part|) to the SBC's public address$/, async function (this: SbcWorld, form: string) {
   const token = `options-${this.newNumber('the OPTIONS').slice(1)}`;
   this.numbers.set('the OPTIONS', token);
-  await this.runPublicSipp('prober', OPTIONS_FORMS[form]!, { service: token, recvTimeoutMs: 3000 });
+  // The Call-ID starts with the token too (SIPp still maps the answer by it).
+  await this.runPublicSipp('prober', OPTIONS_FORMS[form]!, { service: token, recvTimeoutMs: 3000, extra: ['-cid_str', `${token}-%u-%p@%s`] });
 });
 
 Then('it receives 200 OK to its OPTIONS', function (this: SbcWorld) {
