@@ -129,13 +129,14 @@ function hostText(h: HostLoad): string {
 function progressLine(r: StepRecord): string {
   const m = r.measurement;
   const what = r.kind === 'rate' ? `${r.target} cps` : `${r.target} calls @ ${r.load.rateCps} cps, hold ${r.load.holdS} s`;
-  const p95 = m.setupMs.p95 === undefined ? '-' : `${m.setupMs.p95} ms`;
+  const ms = (v: number | undefined): string => (v === undefined ? '-' : String(v));
+  const setup = `${ms(m.setupMs.p50)}/${ms(m.setupMs.p95)}/${ms(m.setupMs.p99)} ms`;
   const verdict = r.verdict === 'pass' ? 'PASS' : `FAIL (${r.violations.join('; ')})`;
   return [
     `${r.kind === 'rate' ? 'rate' : 'conc'} #${r.index} ${r.phase.padEnd(10)} ${what}`,
     `offered ${m.offeredCps} cps, ok ${m.successfulCps} cps`,
     `calls ${m.callsCreated}, failed ${m.callsFailed + m.callsUnfinished} (${(failedRatio(m) * 100).toFixed(2)} %)`,
-    `p95 setup ${p95}`,
+    `setup p50/p95/p99 ${setup}`,
     `retrans ${(retransmissionRatio(m) * 100).toFixed(2)} %`,
     `peak ${m.peakConcurrent}`,
     ...[mediaText(m.media)].filter((t) => t !== undefined),

@@ -25,7 +25,7 @@ function step(index: number, kind: StepRecord['kind'], target: number, verdict: 
       callsFailed: verdict === 'pass' ? 0 : 10,
       callsUnfinished: 0,
       failures: {},
-      setupMs: { p95: 12, samples: 100 },
+      setupMs: { p95: 12, p99: 14, samples: 100 },
       messages: 700,
       retransmissions: 0,
       peakConcurrent: kind === 'rate' ? 30 : target,
@@ -78,7 +78,7 @@ describe('capacity results', () => {
     const json = JSON.parse(readFileSync(files.json, 'utf8')) as CapacityResult;
     expect(json.sut.name).toBe('sbc-x');
     expect(json.rate.steps.map((s) => s.evidenceDir)).toEqual(['steps/s1', 'steps/s2', 'steps/s3']);
-    expect(json.plots).toEqual(['rate-offered-vs-successful.svg', 'rate-setup-p95.svg', 'concurrency.svg']);
+    expect(json.plots).toEqual(['rate-offered-vs-successful.svg', 'rate-setup-time.svg', 'concurrency.svg']);
     for (const p of files.plots) expect(existsSync(p)).toBe(true);
   });
 

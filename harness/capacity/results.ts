@@ -26,6 +26,7 @@ export interface Maximum {
   successfulCps: number;
   peakConcurrent: number;
   setupP95Ms?: number;
+  setupP99Ms?: number;
 }
 
 export interface PhaseResult {
@@ -93,6 +94,7 @@ function phaseResult(r: SearchResult<StepRecord> | undefined, unit: string): Pha
     successfulCps: best.step.measurement.successfulCps,
     peakConcurrent: best.step.measurement.peakConcurrent,
     setupP95Ms: best.step.measurement.setupMs.p95,
+    setupP99Ms: best.step.measurement.setupMs.p99,
   };
   const firstFailure = r.firstFail && { value: r.firstFail.value, step: r.firstFail.step.index, violations: r.firstFail.step.violations };
   return { steps: r.steps, maximum, firstFailure, stoppedBy: r.stoppedBy, meaning: meaningOf(r.stoppedBy, unit, best?.value, r.firstFail?.value) };
@@ -127,7 +129,7 @@ export function writeCapacityResults(dir: string, result: CapacityResult): { jso
   mkdirSync(dir, { recursive: true });
   const plots: [string, string][] = [
     ['rate-offered-vs-successful.svg', rateChart(result.rate.steps, result.sut.name, result.rate.maximum?.successfulCps)],
-    ['rate-setup-p95.svg', setupChart(result.rate.steps, result.sut.name, result.serviceLevel)],
+    ['rate-setup-time.svg', setupChart(result.rate.steps, result.sut.name, result.serviceLevel)],
   ];
   if (result.concurrency.steps.length) {
     plots.push(['concurrency.svg', concurrencyChart(result.concurrency.steps, result.sut.name, result.concurrency.maximum?.peakConcurrent)]);
