@@ -126,6 +126,11 @@ function hostText(h: HostLoad): string {
   return parts.join(', ');
 }
 
+function costText(c: NonNullable<StepRecord['measurement']['cost']>): string {
+  const v = (x: number | undefined, unit: string): string => (x === undefined ? '-' : `${x} ${unit}`);
+  return `SUT ${v(c.sutCpuUsPerCall, 'µs')}/call, ${v(c.sutKbPerConcurrentCall, 'KB')}/simultaneous call (rtpengine ${v(c.mediaRelayCpuUsPerCall, 'µs')}/call)`;
+}
+
 function progressLine(r: StepRecord): string {
   const m = r.measurement;
   const what = r.kind === 'rate' ? `${r.target} cps` : `${r.target} calls @ ${r.load.rateCps} cps, hold ${r.load.holdS} s`;
@@ -139,6 +144,7 @@ function progressLine(r: StepRecord): string {
     `setup p50/p95/p99 ${setup}`,
     `retrans ${(retransmissionRatio(m) * 100).toFixed(2)} %`,
     `peak ${m.peakConcurrent}`,
+    ...(m.cost ? [costText(m.cost)] : []),
     ...[mediaText(m.media)].filter((t) => t !== undefined),
     hostText(r.host),
     verdict,

@@ -68,9 +68,9 @@ describe('capacity results', () => {
     expect(r.machine.cores).toBeGreaterThan(0);
     expect(r.machine.memoryMiB).toBeGreaterThan(0);
     const lines = summaryLines(r).join('\n');
-    expect(lines).toContain('highest call rate within the service level: 40 cps');
+    expect(lines).toContain('session establishment rate (RFC 7501) within the service level: 40 sessions/s');
     expect(lines).toContain('first violation at 80 cps (step 3)');
-    expect(lines).toContain('most simultaneous calls within the service level: 400 (target 400, started at 50 cps, step 4)');
+    expect(lines).toContain('session capacity (RFC 7501) within the service level: 400 simultaneous sessions (target 400, started at 50 cps, step 4)');
   });
 
   it('writes capacity.json with relative evidence folders, and the three plots', () => {
@@ -92,7 +92,7 @@ describe('capacity results', () => {
       options: capacityOptions(),
       outcome: { rate: { steps: [], stoppedBy: 'min-failed' }, concurrencySkipped: 'no call rate met the service level' },
     });
-    expect(summaryLines(skipped).join('\n')).toContain('most simultaneous calls: not measured (no call rate met the service level)');
+    expect(summaryLines(skipped).join('\n')).toContain('session capacity (RFC 7501, simultaneous sessions): not measured (no call rate met the service level)');
     expect(skipped.rate.meaning).toBe('no step met the service level (stopped: min-failed)');
   });
 });

@@ -173,17 +173,17 @@ export function summaryLines(r: CapacityResult): string[] {
   const rm = r.rate.maximum;
   lines.push(
     rm
-      ? `highest call rate within the service level: ${rm.value} cps (offered ${rm.offeredCps}, successful ${rm.successfulCps} cps, setup p95 ${rm.setupP95Ms ?? 'n/a'} ms, step ${rm.step}); ${r.rate.meaning}`
-      : `highest call rate within the service level: none; ${r.rate.meaning}`,
+      ? `session establishment rate (RFC 7501) within the service level: ${rm.value} sessions/s (offered ${rm.offeredCps}, successful ${rm.successfulCps} cps, setup p95 ${rm.setupP95Ms ?? 'n/a'} ms, p99 ${rm.setupP99Ms ?? 'n/a'} ms, step ${rm.step}); ${r.rate.meaning}`
+      : `session establishment rate (RFC 7501) within the service level: none; ${r.rate.meaning}`,
   );
   if (r.rate.firstFailure) lines.push(`  first violation at ${r.rate.firstFailure.value} cps (step ${r.rate.firstFailure.step}): ${r.rate.firstFailure.violations.join('; ')}`);
   const cm = r.concurrency.maximum;
-  if (r.concurrency.skipped) lines.push(`most simultaneous calls: not measured (${r.concurrency.skipped})`);
+  if (r.concurrency.skipped) lines.push(`session capacity (RFC 7501, simultaneous sessions): not measured (${r.concurrency.skipped})`);
   else {
     lines.push(
       cm
-        ? `most simultaneous calls within the service level: ${cm.peakConcurrent} (target ${cm.value}, started at ${cm.offeredCps} cps, step ${cm.step}); ${r.concurrency.meaning}`
-        : `most simultaneous calls within the service level: none; ${r.concurrency.meaning}`,
+        ? `session capacity (RFC 7501) within the service level: ${cm.peakConcurrent} simultaneous sessions (target ${cm.value}, started at ${cm.offeredCps} cps, step ${cm.step}); ${r.concurrency.meaning}`
+        : `session capacity (RFC 7501) within the service level: none; ${r.concurrency.meaning}`,
     );
     if (r.concurrency.firstFailure) lines.push(`  first violation at ${r.concurrency.firstFailure.value} calls (step ${r.concurrency.firstFailure.step}): ${r.concurrency.firstFailure.violations.join('; ')}`);
   }

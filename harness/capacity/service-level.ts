@@ -1,3 +1,4 @@
+import type { StepCost } from './sut-cost';
 import { DEFAULT_MEDIA_LEVEL, evaluateMedia, type MediaLevel, type MediaSample } from './media-quality';
 
 /**
@@ -70,6 +71,8 @@ export interface StepMeasurement {
   core?: CoreTraffic;
   /** The step's media probe calls, when it placed any. */
   media?: MediaSample;
+  /** What the step cost the SUT (CPU per call, memory per simultaneous call), from /proc of the SBC's namespace. */
+  cost?: StepCost;
 }
 
 export interface CoreTraffic {
