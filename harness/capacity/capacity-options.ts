@@ -18,7 +18,11 @@ export interface CapacityRequest {
   serviceLevel?: ServiceLevel;
   /** Media probe calls per step; 0 turns them off. */
   mediaProbes?: number;
+  /** Seconds for measuring the generator's own ceiling first (SIPp to SIPp, no SBC); 0 skips it. */
+  generatorBudgetS?: number;
 }
+
+export const DEFAULT_GENERATOR_BUDGET_S = 60;
 
 export const DEFAULT_BUDGET_S = 300;
 export const DEFAULT_MEDIA_PROBES = 5;
@@ -83,7 +87,8 @@ export const CAPACITY_USAGE = `  capacity [--sut FILE]     bring the topology up
            [--max-cps N]    (budget default ${DEFAULT_BUDGET_S} s; also --start-cps N, --step-s N, --hold-ms N,
                             --max-calls N, --no-concurrency, --slo failed=0.1%,p99=200ms,retrans=1%,
                             loss=1%,jitter=30ms; --media-probes N G.711 probe calls per step, default
-                            ${DEFAULT_MEDIA_PROBES}, 0 = signalling only)
+                            ${DEFAULT_MEDIA_PROBES}, 0 = signalling only; --generator-budget-s N seconds for the
+                            generator's own ceiling first, default ${DEFAULT_GENERATOR_BUDGET_S}; --no-generator-ceiling skips it)
 `;
 
 /** The capacity options of the command line; unknown values are an error, unknown flags are the CLI's business. */
@@ -116,6 +121,7 @@ export function parseCapacityArgs(args: string[]): CapacityRequest {
     concurrency: !args.includes('--no-concurrency'),
     serviceLevel: slo === undefined ? undefined : parseServiceLevel(slo),
     mediaProbes,
+    generatorBudgetS: args.includes('--no-generator-ceiling') ? 0 : number('--generator-budget-s'),
   };
   // Refuse impossible combinations now, not after the topology has been built.
   try {

@@ -3,11 +3,12 @@ import { join, relative } from 'node:path';
 import { loadSutProfile } from '../sut/profile';
 import { run } from '../util/process';
 import type { TopologyState } from '../../topology/state';
-import { capacityOptions, type CapacityRequest } from './capacity-options';
-import { runCapacity } from './controller';
+import { capacityOptions, DEFAULT_GENERATOR_BUDGET_S, type CapacityRequest } from './capacity-options';
+import { runCapacity, type CapacityOptions, type StepRecord } from './controller';
+import type { SearchResult } from './search';
 import { LoadGenerator, type Endpoint } from './load-generator';
 import { MediaProber } from './media-prober';
-import { buildCapacityResult, machineInfo, summaryLines, writeCapacityResults, type CapacityResult } from './results';
+import { buildCapacityResult, generatorCeiling, machineInfo, summaryLines, writeCapacityResults, type CapacityResult } from './results';
 
 /**
  * A capacity run inside a running topology: the caller on a public host, the core servers on the
@@ -31,6 +32,37 @@ const ANSWER_TIMEOUT_MS = 10000;
 async function sippVersion(): Promise<string> {
   const r = await run('sipp', ['-v'], { check: false, timeoutMs: 5000 }).catch(() => ({ stdout: '' }));
   return /SIPp v[^\s,]+/.exec(r.stdout)?.[0] ?? 'unknown';
+}
+
+/**
+ * The generator's own ceiling: the same caller, scenario and service level, straight to a SIPp UAS on
+ * another public host (no SBC), rate search only. Its steps go to capacity/generator/.
+ */
+async function measureGeneratorCeiling(i: CapacityRunInput, sut: CapacityOptions, budgetS: number, dir: string): Promise<SearchResult<StepRecord>> {
+  mkdirSync(dir, { recursive: true });
+  const hosts = i.state.addresses.publicHosts;
+  const uas: Endpoint = { netns: i.state.namespaces.pub, address: hosts[2] ?? hosts[0]!, port: 5060 };
+  const generator = new LoadGenerator({
+    caller: { netns: i.state.namespaces.pub, address: hosts[0]!, port: CALLER_PORT },
+    target: `${uas.address}:${uas.port}`,
+    coreServers: [uas],
+    service: DIALLED,
+    from: '+3120555',
+    callerScenario: join(i.repoRoot, 'scenarios', 'uac-capacity-call.xml'),
+    coreScenario: join(i.repoRoot, 'scenarios', 'uas-answer.xml'),
+    dir,
+    answerTimeoutMs: ANSWER_TIMEOUT_MS,
+    zones: [{ name: 'public', netns: i.state.namespaces.pub }],
+  });
+  const options = capacityOptions({ budgetS, maxCps: sut.rate.maxCps, startCps: sut.rate.startCps, holdMs: sut.rate.holdMs, concurrency: false, mediaProbes: 0, serviceLevel: sut.serviceLevel });
+  i.log(`\n== generator ceiling first: SIPp ${hosts[0]} straight to SIPp ${uas.address} (no SBC), budget ${budgetS} s`);
+  await generator.startCore(budgetS * 1000);
+  try {
+    const outcome = await runCapacity({ runCaller: generator.runCaller.bind(generator), coreAlive: generator.coreAlive.bind(generator) }, options, (l) => i.log(`generator ${l}`));
+    return outcome.rate;
+  } finally {
+    await generator.stopCore();
+  }
 }
 
 export async function runCapacityInTopology(i: CapacityRunInput): Promise<{ result: CapacityResult; json: string }> {
@@ -78,6 +110,8 @@ export async function runCapacityInTopology(i: CapacityRunInput): Promise<{ resu
     : undefined;
   const machine = machineInfo(await sippVersion());
   const startedAt = new Date();
+  const generatorBudgetS = i.request.generatorBudgetS ?? DEFAULT_GENERATOR_BUDGET_S;
+  const ceiling = generatorBudgetS > 0 ? await measureGeneratorCeiling(i, options, generatorBudgetS, join(dir, 'generator')) : undefined;
   const probes = prober ? `, ${options.mediaProbes} G.711 media probe calls per step` : ', signalling only';
   i.log(`\n== capacity run against ${profile.name} (${profile.sbc.public.address}:${profile.sbc.public.udp} UDP), budget ${options.budgetS} s${probes}; evidence in ${relative(process.cwd(), dir)}/`);
   // No step may outlast the budget, so no call is held longer than it.
@@ -104,6 +138,7 @@ export async function runCapacityInTopology(i: CapacityRunInput): Promise<{ resu
     options,
     outcome,
   });
+  if (ceiling) result.generator = generatorCeiling(ceiling, result.rate.maximum?.value, options.rate.maxCps);
   const files = writeCapacityResults(dir, result);
   for (const line of summaryLines(result)) i.log(line);
   i.log(`results: ${relative(process.cwd(), files.json)}; plots: ${files.plots.map((p) => relative(process.cwd(), p)).join(', ')}`);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { capacityOptions } from './capacity-options';
 import type { StepRecord } from './controller';
-import { buildCapacityResult, machineInfo, summaryLines, writeCapacityResults, type CapacityResult } from './results';
+import { buildCapacityResult, generatorCeiling, machineInfo, summaryLines, writeCapacityResults, type CapacityResult } from './results';
 
 const dir = mkdtempSync(join(tmpdir(), 'capacity-results-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -94,5 +94,18 @@ describe('capacity results', () => {
     });
     expect(summaryLines(skipped).join('\n')).toContain('session capacity (RFC 7501, simultaneous sessions): not measured (no call rate met the service level)');
     expect(skipped.rate.meaning).toBe('no step met the service level (stopped: min-failed)');
+  });
+});
+
+describe('generator ceiling', () => {
+  const outcome = (best: number | undefined): Parameters<typeof generatorCeiling>[0] =>
+    ({ steps: [], best: best === undefined ? undefined : { value: best }, stoppedBy: 'max' }) as unknown as Parameters<typeof generatorCeiling>[0];
+
+  it('calls a SUT figure within 10 % of the generator alone generator-bound, not one well below it', () => {
+    expect(generatorCeiling(outcome(400), 380, 1000)).toMatchObject({ ceilingCps: 400, sutIsGeneratorBound: true, atConfiguredMaximum: false });
+    expect(generatorCeiling(outcome(400), 300, 1000)).toMatchObject({ ceilingCps: 400, sutIsGeneratorBound: false });
+    expect(generatorCeiling(outcome(1000), 200, 1000)).toMatchObject({ atConfiguredMaximum: true, sutIsGeneratorBound: false });
+    expect(generatorCeiling(outcome(undefined), 200, 1000)).toMatchObject({ sutIsGeneratorBound: false });
+    expect(generatorCeiling(outcome(400), undefined, 1000).sutIsGeneratorBound).toBe(false);
   });
 });

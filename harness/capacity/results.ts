@@ -50,7 +50,37 @@ export interface CapacityResult {
   options: CapacityOptions;
   rate: PhaseResult;
   concurrency: PhaseResult & { skipped?: string; rampCps?: number };
+  /**
+   * The load generator's own ceiling in the same run: the same SIPp caller straight to a SIPp UAS on
+   * the public side, no SBC between them. A SUT figure near it says more about SIPp than about the SUT.
+   */
+  generator?: GeneratorCeiling;
   plots: string[];
+}
+
+export interface GeneratorCeiling {
+  /** Highest rate SIPp UAC -> SIPp UAS met the service level at (undefined: not even the first step). */
+  ceilingCps?: number;
+  /** The rate search stopped at --max-cps, so the ceiling is at least this. */
+  atConfiguredMaximum: boolean;
+  steps: number;
+  /** The SUT's session establishment rate is at least this share of the ceiling: generator-bound. */
+  boundRatio: number;
+  sutIsGeneratorBound: boolean;
+}
+
+/** A SUT figure within 10 % of what the generator reaches alone is the generator's, not the SUT's. */
+export const GENERATOR_BOUND_RATIO = 0.9;
+
+export function generatorCeiling(outcome: SearchResult<StepRecord>, sutRate: number | undefined, maxCps: number): GeneratorCeiling {
+  const ceilingCps = outcome.best?.value;
+  return {
+    ...(ceilingCps !== undefined ? { ceilingCps } : {}),
+    atConfiguredMaximum: ceilingCps !== undefined && ceilingCps >= maxCps,
+    steps: outcome.steps.length,
+    boundRatio: GENERATOR_BOUND_RATIO,
+    sutIsGeneratorBound: sutRate !== undefined && ceilingCps !== undefined && sutRate >= ceilingCps * GENERATOR_BOUND_RATIO,
+  };
 }
 
 export function machineInfo(sippVersion: string): MachineInfo {
@@ -176,6 +206,11 @@ export function summaryLines(r: CapacityResult): string[] {
       ? `session establishment rate (RFC 7501) within the service level: ${rm.value} sessions/s (offered ${rm.offeredCps}, successful ${rm.successfulCps} cps, setup p95 ${rm.setupP95Ms ?? 'n/a'} ms, p99 ${rm.setupP99Ms ?? 'n/a'} ms, step ${rm.step}); ${r.rate.meaning}`
       : `session establishment rate (RFC 7501) within the service level: none; ${r.rate.meaning}`,
   );
+  const g = r.generator;
+  if (g) {
+    const ceiling = g.ceilingCps === undefined ? 'none (not even the first step met the service level)' : `${g.ceilingCps} cps${g.atConfiguredMaximum ? ' (the configured maximum: at least this)' : ''}`;
+    lines.push(`generator ceiling (SIPp UAC straight to SIPp UAS, no SBC, same service level): ${ceiling}${g.sutIsGeneratorBound ? '; the SUT\'s rate is GENERATOR-BOUND (>= 90 % of it): the SUT may carry more than measured' : ''}`);
+  }
   if (r.rate.firstFailure) lines.push(`  first violation at ${r.rate.firstFailure.value} cps (step ${r.rate.firstFailure.step}): ${r.rate.firstFailure.violations.join('; ')}`);
   const cm = r.concurrency.maximum;
   if (r.concurrency.skipped) lines.push(`session capacity (RFC 7501, simultaneous sessions): not measured (${r.concurrency.skipped})`);
