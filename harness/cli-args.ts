@@ -62,7 +62,7 @@ export type Command =
   | { name: 'certify'; profileFile: string; tags?: string; expectFile?: string; robustnessCases?: number }
   | { name: 'topology-up'; profileFile: string }
   | { name: 'topology-clean' }
-  | { name: 'capacity'; profileFile: string; request: CapacityRequest };
+  | { name: 'capacity'; profileFiles: string[]; request: CapacityRequest };
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 const HELP: Options = { help: { type: 'boolean', short: 'h' } };
@@ -163,7 +163,7 @@ export function parseCommandLine(argv: string[], o: { repoRoot: string; cwd?: st
     case 'capacity': {
       const number = { type: 'string' } as const;
       const v = strict('capacity', args, {
-        ...SUT,
+        sut: { type: 'string', multiple: true },
         'budget-s': number, 'max-cps': number, 'start-cps': number, 'step-s': number, 'hold-ms': number,
         'max-calls': number, 'no-concurrency': { type: 'boolean' }, slo: number, 'media-probes': number,
         'generator-budget-s': number, 'no-generator-ceiling': { type: 'boolean' },
@@ -175,7 +175,9 @@ export function parseCommandLine(argv: string[], o: { repoRoot: string; cwd?: st
       } catch (err) {
         throw new UsageError((err as Error).message, usageText('capacity'));
       }
-      return { name: 'capacity', profileFile: profile(v.sut, 'capacity'), request };
+      const suts = (v.sut as unknown as string[] | undefined) ?? [];
+      const profileFiles = suts.length ? suts.map((s) => profile(s, 'capacity')) : [profile(undefined, 'capacity')];
+      return { name: 'capacity', profileFiles, request };
     }
     default:
       throw new UsageError(`unknown command ${JSON.stringify(command)}`, usageText());

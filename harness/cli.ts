@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { runCapacityInTopology } from './capacity/capacity-run';
+import { compareResults, comparisonLines, writeComparison } from './capacity/compare';
+import type { CapacityResult } from './capacity/results';
 import { EXIT, parseCommandLine, UsageError } from './cli-args';
 import { buildCertificate, evidenceIndex, writeCertificate } from './report/certificate';
 import { readCucumberMessages, type ScenarioResult } from './report/cucumber-results';
@@ -175,6 +177,7 @@ async function main(argv: string[]): Promise<number> {
   }
   // A bad profile (field, placeholder) is refused before anything is installed or started.
   if ('profileFile' in cmd) loadSutProfile(cmd.profileFile);
+  if ('profileFiles' in cmd) cmd.profileFiles.forEach((f) => loadSutProfile(f));
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   switch (cmd.name) {
@@ -201,16 +204,32 @@ async function main(argv: string[]): Promise<number> {
     case 'capacity': {
       await ensureTools();
       const { runId, dir } = newRunDir();
-      topology = await up({ profileFile: cmd.profileFile, reportDir: dir, log });
-      try {
-        const { result } = await runCapacityInTopology({ state: topology.state, repoRoot: REPO_ROOT, runId, request: cmd.request, log });
-        markLatest(runId);
-        return result.rate.maximum ? EXIT.pass : EXIT.failed;
-      } finally {
-        const problems = await topology.down();
-        for (const p of problems) log(`cleanup: ${p}`);
-        topology = undefined;
+      // Several SUTs: each in turn, in a topology of the same addresses on the same machine, the
+      // generator ceiling measured once; one report with the figures side by side.
+      const several = cmd.profileFiles.length > 1;
+      const results: { result: CapacityResult; report: string }[] = [];
+      let ceiling: Awaited<ReturnType<typeof runCapacityInTopology>>['ceiling'];
+      for (const profileFile of cmd.profileFiles) {
+        topology = await up({ profileFile, reportDir: dir, log });
+        try {
+          const name = loadSutProfile(profileFile).name;
+          const outDir = join(dir, 'capacity', ...(several ? [name] : []));
+          const r = await runCapacityInTopology({ state: topology.state, repoRoot: REPO_ROOT, runId, request: cmd.request, log, outDir, ...(ceiling ? { ceiling } : {}) });
+          ceiling ??= r.ceiling;
+          results.push({ result: r.result, report: relative(dir, r.json) });
+        } finally {
+          const problems = await topology.down();
+          for (const p of problems) log(`cleanup: ${p}`);
+          topology = undefined;
+        }
       }
+      if (several) {
+        const comparison = compareResults(runId, results);
+        for (const line of comparisonLines(comparison)) log(line);
+        log(`comparison: ${relative(process.cwd(), writeComparison(join(dir, 'capacity'), comparison))}`);
+      }
+      markLatest(runId);
+      return results.every((r) => r.result.rate.maximum) ? EXIT.pass : EXIT.failed;
     }
     case 'topology-clean': {
       const removed = await tearDownStaleOnly();

@@ -20,6 +20,10 @@ export interface CapacityRunInput {
   runId: string;
   request: CapacityRequest;
   log: (line: string) => void;
+  /** Where this SUT's results go (default reports/<run>/capacity/). */
+  outDir?: string;
+  /** The generator ceiling an earlier SUT of the same run measured: reused, not measured again. */
+  ceiling?: SearchResult<StepRecord>;
 }
 
 /** The number every capacity call dials; inbound calls are routed round robin whatever the number. */
@@ -65,10 +69,10 @@ async function measureGeneratorCeiling(i: CapacityRunInput, sut: CapacityOptions
   }
 }
 
-export async function runCapacityInTopology(i: CapacityRunInput): Promise<{ result: CapacityResult; json: string }> {
+export async function runCapacityInTopology(i: CapacityRunInput): Promise<{ result: CapacityResult; json: string; ceiling?: SearchResult<StepRecord> }> {
   const profile = loadSutProfile(i.state.profileFile);
   const options = capacityOptions(i.request);
-  const dir = join(i.state.reportDir, 'capacity');
+  const dir = i.outDir ?? join(i.state.reportDir, 'capacity');
   const stepsDir = join(dir, 'steps');
   mkdirSync(stepsDir, { recursive: true });
   const core: Endpoint[] = i.state.addresses.coreServers.map((address) => ({ netns: i.state.namespaces.core, address, port: 5060 }));
@@ -111,7 +115,7 @@ export async function runCapacityInTopology(i: CapacityRunInput): Promise<{ resu
   const machine = machineInfo(await sippVersion());
   const startedAt = new Date();
   const generatorBudgetS = i.request.generatorBudgetS ?? DEFAULT_GENERATOR_BUDGET_S;
-  const ceiling = generatorBudgetS > 0 ? await measureGeneratorCeiling(i, options, generatorBudgetS, join(dir, 'generator')) : undefined;
+  const ceiling = i.ceiling ?? (generatorBudgetS > 0 ? await measureGeneratorCeiling(i, options, generatorBudgetS, join(dir, 'generator')) : undefined);
   const probes = prober ? `, ${options.mediaProbes} G.711 media probe calls per step` : ', signalling only';
   i.log(`\n== capacity run against ${profile.name} (${profile.sbc.public.address}:${profile.sbc.public.udp} UDP), budget ${options.budgetS} s${probes}; evidence in ${relative(process.cwd(), dir)}/`);
   // No step may outlast the budget, so no call is held longer than it.
@@ -142,5 +146,5 @@ export async function runCapacityInTopology(i: CapacityRunInput): Promise<{ resu
   const files = writeCapacityResults(dir, result);
   for (const line of summaryLines(result)) i.log(line);
   i.log(`results: ${relative(process.cwd(), files.json)}; plots: ${files.plots.map((p) => relative(process.cwd(), p)).join(', ')}`);
-  return { result, json: files.json };
+  return { result, json: files.json, ...(ceiling ? { ceiling } : {}) };
 }
