@@ -33,4 +33,9 @@ describe('capacity options', () => {
     expect(() => parseCapacityArgs(['--media-probes', '-1'])).toThrow(/whole number/);
     expect(() => parseCapacityArgs(['--media-probes', '500'])).toThrow(/from 0 to 50/);
   });
+  it('takes --media rtp, refuses it without probes and refuses other media words', () => {
+    expect(parseCapacityArgs(['--media', 'rtp']).media).toBe('rtp');
+    expect(() => parseCapacityArgs(['--media', 'rtp', '--media-probes', '0'])).toThrow(/--media rtp needs media probes/);
+    expect(() => parseCapacityArgs(['--media', 'srtp'])).toThrow(/--media is rtp .* or signalling/);
+  });
 });

@@ -18,6 +18,8 @@ export interface CapacityRequest {
   serviceLevel?: ServiceLevel;
   /** Media probe calls per step; 0 turns them off. */
   mediaProbes?: number;
+  /** `rtp`: every load call carries G.711 RTP through the SBC's media anchor; `signalling`: none (the default). */
+  media?: 'signalling' | 'rtp';
   /** Seconds for measuring the generator's own ceiling first (SIPp to SIPp, no SBC); 0 skips it. */
   generatorBudgetS?: number;
 }
@@ -45,6 +47,8 @@ export function capacityOptions(req: CapacityRequest = {}): CapacityOptions {
   if (!(Number.isInteger(mediaProbes) && mediaProbes >= 0 && mediaProbes <= MAX_MEDIA_PROBES)) {
     problems.push(`--media-probes must be a whole number from 0 to ${MAX_MEDIA_PROBES} (got ${mediaProbes})`);
   }
+  const media = req.media ?? 'signalling';
+  if (media === 'rtp' && mediaProbes === 0) problems.push('--media rtp needs media probes (--media-probes 1 or more): loss and jitter are measured on them');
   if (problems.length) throw new Error(`capacity: ${problems.join('; ')}`);
   const share = concurrency ? RATE_SHARE : 1;
   return {
@@ -72,7 +76,14 @@ export function capacityOptions(req: CapacityRequest = {}): CapacityOptions {
     cooldownS: 2,
     maxSteps: 30,
     mediaProbes,
+    media,
   };
+}
+
+function mediaMode(v: string | undefined): CapacityRequest['media'] {
+  if (v === undefined) return undefined;
+  if (v === 'rtp' || v === 'signalling') return v;
+  throw new CapacityArgsError(`--media is rtp (G.711 on every call) or signalling (none), not ${JSON.stringify(v)}`);
 }
 
 export class CapacityArgsError extends Error {
@@ -88,7 +99,8 @@ export const CAPACITY_USAGE = `  capacity [--sut FILE]     bring the topology up
                             --max-calls N, --no-concurrency, --slo failed=0.1%,p99=200ms,retrans=1%,
                             loss=1%,jitter=30ms; --media-probes N G.711 probe calls per step, default
                             ${DEFAULT_MEDIA_PROBES}, 0 = signalling only; --generator-budget-s N seconds for the
-                            generator's own ceiling first, default ${DEFAULT_GENERATOR_BUDGET_S}; --no-generator-ceiling skips it)
+                            generator's own ceiling first, default ${DEFAULT_GENERATOR_BUDGET_S}; --no-generator-ceiling skips it;
+                            --media rtp: G.711 RTP on every load call, --media signalling: none, the default)
 `;
 
 /** The capacity options of the command line; unknown values are an error, unknown flags are the CLI's business. */
@@ -122,6 +134,7 @@ export function parseCapacityArgs(args: string[]): CapacityRequest {
     serviceLevel: slo === undefined ? undefined : parseServiceLevel(slo),
     mediaProbes,
     generatorBudgetS: args.includes('--no-generator-ceiling') ? 0 : number('--generator-budget-s'),
+    media: mediaMode(value('--media')),
   };
   // Refuse impossible combinations now, not after the topology has been built.
   try {

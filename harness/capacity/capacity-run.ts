@@ -1,5 +1,6 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { g711Wav } from '../media/g711-wav';
 import { loadSutProfile } from '../sut/profile';
 import { run } from '../util/process';
 import type { TopologyState } from '../../topology/state';
@@ -82,8 +83,10 @@ export async function runCapacityInTopology(i: CapacityRunInput): Promise<{ resu
     coreServers: core,
     service: DIALLED,
     from: '+3120555',
-    callerScenario: join(i.repoRoot, 'scenarios', 'uac-capacity-call.xml'),
-    // With probes, every call is answered towards the core-side echo; the load calls send no RTP, so only probes use it.
+    callerScenario: join(i.repoRoot, 'scenarios', options.media === 'rtp' ? 'uac-capacity-call-rtp.xml' : 'uac-capacity-call.xml'),
+    ...(options.media === 'rtp' ? { callerFiles: [{ name: 'g711-tone.wav', data: g711Wav({ codec: 'PCMU', seconds: 10 }) }] } : {}),
+    // With probes, every call is answered towards the core-side echo, which sends back whatever RTP
+    // arrives: the probes' and, with --media rtp, every load call's.
     coreScenario: join(i.repoRoot, 'scenarios', options.mediaProbes > 0 ? 'uas-answer-media.xml' : 'uas-answer.xml'),
     dir: stepsDir,
     answerTimeoutMs: ANSWER_TIMEOUT_MS,
@@ -116,7 +119,8 @@ export async function runCapacityInTopology(i: CapacityRunInput): Promise<{ resu
   const startedAt = new Date();
   const generatorBudgetS = i.request.generatorBudgetS ?? DEFAULT_GENERATOR_BUDGET_S;
   const ceiling = i.ceiling ?? (generatorBudgetS > 0 ? await measureGeneratorCeiling(i, options, generatorBudgetS, join(dir, 'generator')) : undefined);
-  const probes = prober ? `, ${options.mediaProbes} G.711 media probe calls per step` : ', signalling only';
+  const media = options.media === 'rtp' ? ', G.711 RTP on every call' : ', signalling only (load calls carry no RTP)';
+  const probes = `${media}${prober ? `, ${options.mediaProbes} G.711 media probe calls per step` : ''}`;
   i.log(`\n== capacity run against ${profile.name} (${profile.sbc.public.address}:${profile.sbc.public.udp} UDP), budget ${options.budgetS} s${probes}; evidence in ${relative(process.cwd(), dir)}/`);
   // No step may outlast the budget, so no call is held longer than it.
   await generator.startCore(options.budgetS * 1000);

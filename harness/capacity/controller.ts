@@ -50,8 +50,10 @@ export interface CapacityOptions {
   /** Pause after each step so the SBC drains what is left of it before the next. */
   cooldownS: number;
   maxSteps: number;
-  /** Media probe calls per step (0: signalling only). */
+  /** Media probe calls per step (0: none). */
   mediaProbes: number;
+  /** `rtp`: every load call streams G.711 through the SBC's media anchor; `signalling`: load calls carry no RTP. */
+  media: 'signalling' | 'rtp';
 }
 
 export interface StepRecord {

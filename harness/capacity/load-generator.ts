@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { buildArgs } from '../sipp/options';
@@ -101,6 +101,8 @@ export class LoadGenerator {
       dir: string;
       /** A call still not answered after this long fails (a hung call must not hang the step). */
       answerTimeoutMs: number;
+      /** Files the caller's scenario reads from its working directory (the G.711 file of --media rtp). */
+      callerFiles?: { name: string; data: Buffer }[];
       /** The SBC's network namespace: every process in it is the SUT's (its media relay counted apart). */
       sutNetns?: string;
       /** Zones whose UDP receive buffer drops are reported per step (name -> namespace; none = this one). */
@@ -178,6 +180,7 @@ export class LoadGenerator {
   async runCaller(plan: CallerPlan): Promise<CallerRun> {
     const dir = join(this.o.dir, plan.name);
     mkdirSync(dir, { recursive: true });
+    for (const f of this.o.callerFiles ?? []) writeFileSync(join(dir, f.name), f.data);
     const statFile = join(dir, 'caller.stats.csv');
     const errorFile = join(dir, 'caller.errors.log');
     const creationS = plan.calls / plan.rateCps;

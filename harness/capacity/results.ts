@@ -50,6 +50,8 @@ export interface CapacityResult {
   options: CapacityOptions;
   rate: PhaseResult;
   concurrency: PhaseResult & { skipped?: string; rampCps?: number };
+  /** The standard's test conditions (RFC 7502 section 5): media, transport, TLS, registration. */
+  conditions: { media: string; transport: 'UDP'; tls: false; registration: false };
   /**
    * The load generator's own ceiling in the same run: the same SIPp caller straight to a SIPp UAS on
    * the public side, no SBC between them. A SUT figure near it says more about SIPp than about the SUT.
@@ -150,6 +152,12 @@ export function buildCapacityResult(o: {
     options: o.options,
     rate: phaseResult(o.outcome.rate, 'cps'),
     concurrency: { ...phaseResult(o.outcome.concurrency, 'calls'), skipped: o.outcome.concurrencySkipped, rampCps: o.outcome.concurrencyRampCps },
+    conditions: {
+      media: o.options.media === 'rtp' ? 'G.711 RTP on every call (SIPp rtp_stream), quality measured on the probe calls' : 'signalling only: load calls carry no RTP',
+      transport: 'UDP',
+      tls: false,
+      registration: false,
+    },
     plots: [],
   };
 }
@@ -199,6 +207,7 @@ export function summaryLines(r: CapacityResult): string[] {
   const lines = [
     `== capacity of ${r.sut.name} (${r.machine.cores} cores, ${r.machine.memoryMiB} MiB, shared by the SUT, SIPp and rtpengine)`,
     `service level: ${r.serviceLevelText}`,
+    `conditions: ${r.conditions.media}; SIP over ${r.conditions.transport}, no TLS, no registration`,
   ];
   const rm = r.rate.maximum;
   lines.push(
