@@ -1,0 +1,82 @@
+/**
+ * Per-scenario evidence built after the run from the whole-run captures: the SIP ladder picture
+ * (ladder.html) of what the public and core captures saw during the scenario's time window, and the
+ * scenario's own pcap with the TLS key log beside it. Done once the captures are closed, so every
+ * packet the kernel delivered is in them; scenarios run one after another, so a scenario's window
+ * holds its own traffic (plus the SBC's background, such as health-check OPTIONS, which is real).
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readCapture, type CapturedSip } from '../capture/pcap-read';
+import type { ScenarioResult } from './cucumber-results';
+import { cutScenarioPcap } from './pcap-cut';
+import { renderLadderHtml, type LadderHost, type LadderMessage } from './sip-ladder';
+
+export interface CaptureSource {
+  /** "public", "core". */
+  name: string;
+  file: string;
+}
+
+export interface ScenarioEvidenceOptions {
+  reportDir: string;
+  scenarios: ScenarioResult[];
+  captures: CaptureSource[];
+  tlsKeylog?: string;
+  hosts?: LadderHost[];
+  /** Slack after the scenario's end for the last retransmissions and BYE answers (default 300 ms). */
+  tailMs?: number;
+}
+
+/** Capture messages sorted by time, with the capture that saw them. */
+async function readAll(captures: CaptureSource[], tlsKeylog: string | undefined, problems: string[]): Promise<LadderMessage[]> {
+  const all: LadderMessage[] = [];
+  for (const c of captures) {
+    if (!existsSync(c.file)) continue;
+    try {
+      const contents = await readCapture(c.file, { tlsKeylog: tlsKeylog && existsSync(tlsKeylog) ? tlsKeylog : undefined });
+      all.push(...contents.sip.map((m: CapturedSip) => ({ ...m, capture: c.name })));
+    } catch (err) {
+      problems.push(`${c.name} capture unreadable: ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+  return all.sort((a, b) => a.time - b.time);
+}
+
+/** Messages with time in [fromMs, toMs] (epoch milliseconds), by binary search over the sorted list. */
+export function inWindow(sorted: LadderMessage[], fromMs: number, toMs: number): LadderMessage[] {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]!.time * 1000 < fromMs) lo = mid + 1;
+    else hi = mid;
+  }
+  const out: LadderMessage[] = [];
+  for (let i = lo; i < sorted.length && sorted[i]!.time * 1000 <= toMs; i++) out.push(sorted[i]!);
+  return out;
+}
+
+/**
+ * Writes ladder.html, scenario.pcap and tls-keys.log into each finished scenario's evidence folder.
+ * Returns problems worth a line in the run's output (the certificate is written regardless).
+ */
+export async function writeScenarioEvidence(o: ScenarioEvidenceOptions): Promise<string[]> {
+  const problems: string[] = [];
+  const targets = o.scenarios.filter((s) => s.evidenceDir && s.startedAt !== undefined && existsSync(join(o.reportDir, s.evidenceDir)));
+  if (!targets.length) return problems;
+  const messages = await readAll(o.captures, o.tlsKeylog, problems);
+  const sources = o.captures.filter((c) => existsSync(c.file)).map((c) => `capture/${c.file.split('/').pop()}`);
+  for (const s of targets) {
+    const dir = join(o.reportDir, s.evidenceDir!);
+    const fromMs = s.startedAt!;
+    const toMs = (s.finishedAt ?? fromMs) + (o.tailMs ?? 300);
+    const cut = await cutScenarioPcap({ inputs: o.captures.map((c) => c.file), fromMs, toMs, out: join(dir, 'scenario.pcap'), tlsKeylog: o.tlsKeylog });
+    const note = [
+      `Built from ${sources.join(' and ') || 'no capture'} between ${new Date(fromMs).toISOString()} and ${new Date(toMs).toISOString()}`,
+      cut.pcap ? 'the same window is in scenario.pcap beside this file' : cut.note,
+    ].filter(Boolean).join('; ');
+    writeFileSync(join(dir, 'ladder.html'), renderLadderHtml({ title: s.name, messages: inWindow(messages, fromMs, toMs), hosts: o.hosts, source: note }));
+  }
+  return problems;
+}
