@@ -65,7 +65,7 @@ describe('the certificate of a run', () => {
     expect(failed.details).toContain('at World.<anonymous> (steps/blocking.steps.ts:88:11)');
     expect(req('IN-01').scenarios[1]!.reason).toBe('not run: not selected for this run');
     expect(req('GEN-05').verdict).toBe('incomplete');
-    expect(req('GEN-05').reason).toBe('1 of 1 scenarios gave no answer: the SUT profile has no CDR query (cdr.query), so CDRs cannot be read');
+    expect(req('GEN-05').reason).toBe('its scenario gave no answer: the SUT profile has no CDR query (cdr.query), so CDRs cannot be read');
     expect(req('OUT-01')).toMatchObject({ verdict: 'incomplete', reason: 'no scenario of the suite checks this requirement' });
   });
 

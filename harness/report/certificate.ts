@@ -108,7 +108,7 @@ function requirementReason(verdict: Verdict, scenarios: ScenarioEntry[]): string
   }
   const missing = scenarios.filter((s) => s.outcome === 'incomplete');
   const reasons = [...new Set(missing.map((s) => s.reason ?? 'not run'))];
-  return `${missing.length} of ${n} scenarios gave no answer: ${reasons.join('; ')}`;
+  return `${n === 1 ? 'its scenario' : `${missing.length} of ${n} scenarios`} gave no answer: ${reasons.join('; ')}`;
 }
 
 const list = (ids: string[]): string => ids.join(', ');

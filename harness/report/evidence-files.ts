@@ -55,18 +55,35 @@ export function relativizeReportFiles(reportDir: string, under = 'scenarios'): s
   const root = join(reportDir, under);
   if (!existsSync(root)) return [];
   const prefix = reportDir.replace(/\/+$/, '');
-  const pattern = new RegExp(`${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(/[^\\s"'<>,;)\\]]*)?`, 'g');
+  // In free text a path ends at white space or punctuation; in JSON every string is a whole value.
+  const inText = new RegExp(`${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(/[^\\s"'<>,;)\\]]*)?`, 'g');
   const changed: string[] = [];
   for (const file of walk(root)) {
     if (!TEXT_FILE.test(file) || statSync(file).size > MAX_REWRITE_BYTES) continue;
     const text = readFileSync(file, 'utf8');
     if (!text.includes(prefix)) continue;
     const from = dirname(file);
-    const next = text.replace(pattern, (_m, rest: string | undefined) => toHref(relative(from, join(reportDir, rest ?? ''))) || '.');
+    const rel = (abs: string): string => toHref(relative(from, abs)) || '.';
+    let next = text.replace(inText, (_m, rest: string | undefined) => rel(join(reportDir, rest ?? '')));
+    if (file.endsWith('.json')) {
+      try {
+        const within = (v: string): boolean => v === prefix || v.startsWith(`${prefix}/`);
+        next = `${JSON.stringify(mapStrings(JSON.parse(text), (v) => (within(v) ? rel(v) : v.split(`${prefix}/`).join(''))), null, 2)}\n`;
+      } catch {
+        // not JSON after all: the text rewrite stands
+      }
+    }
     if (next !== text) {
       writeFileSync(file, next);
       changed.push(file);
     }
   }
   return changed;
+}
+
+function mapStrings(v: unknown, f: (s: string) => string): unknown {
+  if (typeof v === 'string') return f(v);
+  if (Array.isArray(v)) return v.map((x) => mapStrings(x, f));
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mapStrings(x, f)]));
+  return v;
 }

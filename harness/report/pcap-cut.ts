@@ -53,7 +53,8 @@ export async function cutScenarioPcap(o: CutOptions): Promise<CutResult> {
     for (const [i, file] of inputs.entries()) {
       const part = join(tmp, `${i}.pcap`);
       // A capture still being written ends inside a packet: editcap says so and keeps the whole ones.
-      await run('editcap', ['-F', 'pcap', '-A', epoch(o.fromMs), '-B', epoch(o.toMs), file, part], { check: false, timeoutMs: 60_000 });
+      // -A is inclusive, -B exclusive: one microsecond more keeps a packet stamped at the window's end.
+      await run('editcap', ['-F', 'pcap', '-A', epoch(o.fromMs), '-B', epoch(o.toMs + 0.001), file, part], { check: false, timeoutMs: 60_000 });
       if (hasPackets(part)) parts.push(part);
     }
     if (!parts.length) return { ...result, note: 'the captures hold no packet in this scenario\'s time window' };

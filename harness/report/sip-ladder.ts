@@ -106,7 +106,7 @@ export function ladderColumns(messages: LadderMessage[], hosts: LadderHost[] = [
   }
   const cols = hosts.filter((h) => seen.has(h.address));
   const known = new Set(cols.map((c) => c.address));
-  for (const m of messages) {
+  for (const m of [...messages].sort((a, b) => a.time - b.time)) {
     for (const a of [m.src, m.dst]) {
       if (!known.has(a)) {
         known.add(a);
@@ -157,7 +157,8 @@ function svg(columns: LadderHost[], arrows: LadderArrow[], messages: LadderMessa
   arrows.forEach((a, i) => {
     const y = HEAD_H + (i + 1) * ROW_H;
     const m = messages[i]!;
-    const colour = /^\d/.test(a.label) ? (/^[12]/.test(a.label) ? '#1a7f37' : /^[3-6]/.test(a.label) ? '#cf222e' : '#24292f') : '#0969da';
+    // Requests blue, provisional grey, success green, redirect/failure red (sngrep's colours, roughly).
+    const colour = /^1\d\d/.test(a.label) ? '#57606a' : /^2\d\d/.test(a.label) ? '#1a7f37' : /^[3-6]\d\d/.test(a.label) ? '#cf222e' : '#0969da';
     const dash = m.transport === 'tls' ? ' stroke-dasharray="6 3"' : '';
     const tip = `${clock(a.time)} ${m.src}:${m.srcPort} → ${m.dst}:${m.dstPort} ${m.transport.toUpperCase()}${m.capture ? ` (${m.capture} capture)` : ''}`;
     parts.push(
@@ -176,7 +177,7 @@ function svg(columns: LadderHost[], arrows: LadderArrow[], messages: LadderMessa
       parts.push(`<line x1="${x1}" y1="${y}" x2="${x2}" y2="${y}" stroke="${colour}" stroke-width="1.5" marker-end="url(#head)"${dash}/>`);
       parts.push(`<text x="${mid}" y="${y - 5}" text-anchor="middle" fill="${colour}">${a.index}. ${esc(a.label)}${m.transport === 'tls' ? ' [TLS]' : ''}</text>`);
       if (a.sdp) {
-        parts.push(`<rect x="${mid - 80}" y="${y + 3}" width="160" height="14" rx="3" fill="#fff8c5" stroke="#d4a72c"/>`);
+        parts.push(`<rect x="${mid - 92}" y="${y + 3}" width="184" height="14" rx="3" fill="#fff8c5" stroke="#d4a72c"/>`);
         parts.push(`<text x="${mid}" y="${y + 14}" text-anchor="middle" font-size="10">SDP ${esc(a.sdp.slice(0, 34))}</text>`);
       }
     }
