@@ -24,7 +24,7 @@ export interface ScenarioEvidenceOptions {
   captures: CaptureSource[];
   tlsKeylog?: string;
   hosts?: LadderHost[];
-  /** Slack after the scenario's end for the last retransmissions and BYE answers (default 300 ms). */
+  /** Slack after the scenario's end for the last retransmissions and BYE answers (default 300 ms; see scenarioWindows). */
   tailMs?: number;
 }
 
@@ -58,6 +58,24 @@ export function inWindow(sorted: LadderMessage[], fromMs: number, toMs: number):
 }
 
 /**
+ * Each started scenario's capture window (epoch ms): from its start to its end plus a tail for the last
+ * retransmissions, never into the next scenario (its packets are its own). A scenario the run never
+ * finished (a crash, an interrupt) reaches to the next one's start, or an hour when it was the last.
+ */
+export function scenarioWindows(scenarios: ScenarioResult[], tailMs = 300): Map<string, { fromMs: number; toMs: number }> {
+  const started = scenarios.filter((s) => s.startedAt !== undefined).sort((a, b) => a.startedAt! - b.startedAt!);
+  const out = new Map<string, { fromMs: number; toMs: number }>();
+  started.forEach((s, i) => {
+    const fromMs = s.startedAt!;
+    const next = started[i + 1]?.startedAt;
+    const limit = next === undefined ? Infinity : next - 0.001;
+    const end = s.finishedAt === undefined ? (next === undefined ? fromMs + 3_600_000 : limit) : s.finishedAt + tailMs;
+    out.set(s.pickleId, { fromMs, toMs: Math.min(end, limit) });
+  });
+  return out;
+}
+
+/**
  * Writes ladder.html, scenario.pcap and tls-keys.log into each finished scenario's evidence folder.
  * Returns problems worth a line in the run's output (the certificate is written regardless).
  */
@@ -67,10 +85,10 @@ export async function writeScenarioEvidence(o: ScenarioEvidenceOptions): Promise
   if (!targets.length) return problems;
   const messages = await readAll(o.captures, o.tlsKeylog, problems);
   const sources = o.captures.filter((c) => existsSync(c.file)).map((c) => `capture/${c.file.split('/').pop()}`);
+  const windows = scenarioWindows(o.scenarios, o.tailMs);
   for (const s of targets) {
     const dir = join(o.reportDir, s.evidenceDir!);
-    const fromMs = s.startedAt!;
-    const toMs = (s.finishedAt ?? fromMs) + (o.tailMs ?? 300);
+    const { fromMs, toMs } = windows.get(s.pickleId)!;
     const cut = await cutScenarioPcap({ inputs: o.captures.map((c) => c.file), fromMs, toMs, out: join(dir, 'scenario.pcap'), tlsKeylog: o.tlsKeylog });
     const note = [
       `Built from ${sources.join(' and ') || 'no capture'} between ${new Date(fromMs).toISOString()} and ${new Date(toMs).toISOString()}`,
