@@ -59,6 +59,7 @@ ${failures}${source}</section>`;
 function facts(c: Certificate): string {
   const rows: [string, string][] = [
     ['System under test', `${esc(c.sut.name)}${c.sut.version ? ` <span class="muted">version/build</span> ${esc(c.sut.version)}` : ' <span class="muted">(the profile states no version)</span>'}`],
+    ...(c.sut.reported ? [['Reported by the SBC', `<code>${esc(c.sut.reported)}</code> <span class="muted">(first such header it sent in the run)</span>`] as [string, string]] : []),
     ['SUT profile', `${esc(c.sut.profile.file)} <span class="muted">sha256</span> <code>${esc(c.sut.profile.sha256)}</code>`],
     ['Test suite', `${esc(c.suite.name)} ${esc(c.suite.version)}, commit <code>${esc(c.suite.commit)}</code>${c.suite.modified ? ' <strong>with local changes</strong>' : ''}`],
     ['Machine', `${esc(c.machine.hostname)}: ${esc(c.machine.os)} ${esc(c.machine.arch)}, ${c.machine.cpus} CPUs, Node ${esc(c.machine.node)}`],
@@ -67,7 +68,7 @@ function facts(c: Certificate): string {
     ['Run', esc(c.run.id)],
     ['Tag filter', c.run.tagFilter ? `<code>${esc(c.run.tagFilter)}</code>` : 'none (every scenario selected)'],
     ['Complete run', c.run.complete ? 'yes' : '<strong>no</strong>'],
-    ['Scenarios', `${c.run.scenarios.total}: ${c.run.scenarios.passed} passed, ${c.run.scenarios.failed} failed, ${c.run.scenarios.incomplete} gave no answer`],
+    ['Scenarios', `${c.run.scenarios.total} in the features: ${c.run.scenarios.passed} passed, ${c.run.scenarios.failed} failed, ${c.run.scenarios.incomplete} gave no answer`],
   ];
   return `<table class="facts">${rows.map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join('')}</table>`;
 }
@@ -89,7 +90,7 @@ table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #d0d7de;padd
 .muted{color:#57606a;font-size:.9em}.reason{margin:.2em 0 .2em 1em}.evidence{margin-left:1em;font-size:.9em}
 ul.scenarios{list-style:none;padding-left:0}ul.scenarios li{margin:.6em 0;padding:.4em;border-left:3px solid #d0d7de}
 pre{white-space:pre-wrap;font-size:12px;background:#f6f8fa;padding:.6em}.bad{color:#cf222e;font-weight:bold}code{font-size:.9em;word-break:break-all}
-section.req{border-top:1px solid #d0d7de;margin-top:1em}
+section.req{border-top:1px solid #d0d7de;margin-top:1em}.overview td:first-child{white-space:nowrap}
 </style></head>
 <body>
 <h1>SBC conformance certificate: ${esc(c.sut.name)}${c.sut.version ? ` ${esc(c.sut.version)}` : ''}</h1>

@@ -12,8 +12,10 @@ import { parse as parseYaml } from 'yaml';
 
 export interface SutFacts {
   name: string;
-  /** The profile's optional `version` field (or one the SBC reported); absent when neither says. */
+  /** The profile's optional `version` field; absent when the profile states none. */
   version?: string;
+  /** What the SBC said of itself on the wire: its Server or User-Agent header, e.g. "Server: acme-sbc 5.2.1". */
+  reported?: string;
   profile: { file: string; sha256: string };
 }
 
@@ -44,7 +46,7 @@ export function shownPath(file: string, repoRoot: string): string {
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : (file.split('/').pop() ?? file);
 }
 
-export function sutFacts(profileFile: string, repoRoot: string, reportedVersion?: string): SutFacts {
+export function sutFacts(profileFile: string, repoRoot: string, reported?: string): SutFacts {
   const raw = readFileSync(profileFile, 'utf8');
   let doc: { name?: unknown; version?: unknown } = {};
   try {
@@ -52,10 +54,11 @@ export function sutFacts(profileFile: string, repoRoot: string, reportedVersion?
   } catch {
     // The profile was validated before the run; a file changed since still gets its hash on the certificate.
   }
-  const version = reportedVersion ?? (typeof doc.version === 'string' || typeof doc.version === 'number' ? String(doc.version) : undefined);
+  const version = typeof doc.version === 'string' || typeof doc.version === 'number' ? String(doc.version) : undefined;
   return {
     name: typeof doc.name === 'string' && doc.name ? doc.name : shownPath(profileFile, repoRoot),
     ...(version ? { version } : {}),
+    ...(reported ? { reported } : {}),
     profile: { file: shownPath(profileFile, repoRoot), sha256: sha256File(profileFile) },
   };
 }

@@ -13,7 +13,7 @@ import { evidenceLinks, relativizeReportFiles, type EvidenceLink } from './evide
 import { renderJunit, scenarioSuite, vitestSuites } from './junit';
 import { readRobustnessSection } from './robustness';
 import { machineFacts, suiteFacts, sutFacts } from './run-facts';
-import { writeScenarioEvidence } from './scenario-evidence';
+import { softwareBanner, writeScenarioEvidence } from './scenario-evidence';
 import type { LadderHost } from './sip-ladder';
 
 export interface RunReportOptions {
@@ -26,8 +26,6 @@ export interface RunReportOptions {
   provider: string;
   /** Hosts of the topology, in the ladder's column order. */
   hosts?: LadderHost[];
-  /** Version or build the SBC reported of itself, when the profile does not state one. */
-  reportedVersion?: string;
   log?: (line: string) => void;
 }
 
@@ -49,7 +47,7 @@ export async function writeRunReport(o: RunReportOptions): Promise<RunReport> {
   const log = o.log ?? (() => undefined);
   const paths = { reportDir: o.reportDir, repoRoot: o.repoRoot };
   const run = readCucumberMessages(join(o.reportDir, 'cucumber.ndjson'));
-  const problems = await writeScenarioEvidence({
+  const { problems, messages } = await writeScenarioEvidence({
     reportDir: o.reportDir,
     scenarios: run.scenarios,
     captures: [
@@ -67,7 +65,7 @@ export async function writeRunReport(o: RunReportOptions): Promise<RunReport> {
 
   const runEvidence: EvidenceLink[] = RUN_FILES.filter((f) => existsSync(join(o.reportDir, f))).map((f) => ({ label: f, href: f }));
   const certificate = buildCertificate({
-    sut: sutFacts(o.profileFile, o.repoRoot, o.reportedVersion),
+    sut: sutFacts(o.profileFile, o.repoRoot, softwareBanner(messages, (o.hosts ?? []).filter((h) => h.label.startsWith('SBC')).map((h) => h.address))),
     suite: suiteFacts(o.repoRoot),
     machine: machineFacts(),
     provider: o.provider,

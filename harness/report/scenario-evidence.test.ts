@@ -26,3 +26,17 @@ describe('scenario windows in the whole-run capture', () => {
     expect(inWindow(sorted, 5000, 6000)).toEqual([]);
   });
 });
+
+describe('the SBC\'s own banner', () => {
+  it('is the first Server or User-Agent header one of the SBC\'s addresses sent', async () => {
+    const { softwareBanner } = await import('./scenario-evidence');
+    const m = (src: string, text: string): LadderMessage => ({ time: 0, src, srcPort: 5060, dst: 'x', dstPort: 5060, transport: 'udp', text });
+    const msgs = [
+      m('203.0.113.20', 'INVITE sip:a SIP/2.0\r\nUser-Agent: sipp\r\n\r\n'),
+      m('203.0.113.10', 'SIP/2.0 100 Trying\r\nCSeq: 1 INVITE\r\n\r\nServer: in the body'),
+      m('10.20.0.10', 'OPTIONS sip:b SIP/2.0\r\nuser-agent:  acme-sbc 5.2.1  \r\n\r\n'),
+    ];
+    expect(softwareBanner(msgs, ['203.0.113.10', '10.20.0.10'])).toBe('user-agent: acme-sbc 5.2.1');
+    expect(softwareBanner(msgs, ['203.0.113.10'])).toBeUndefined();
+  });
+});

@@ -58,6 +58,20 @@ export function inWindow(sorted: LadderMessage[], fromMs: number, toMs: number):
 }
 
 /**
+ * What the SBC says of itself: the first Server (responses) or User-Agent (requests) header in a message
+ * one of its addresses sent. Shown beside the profile's version: the build that really answered.
+ */
+export function softwareBanner(messages: LadderMessage[], sbcAddresses: string[]): string | undefined {
+  for (const m of messages) {
+    if (!sbcAddresses.includes(m.src)) continue;
+    const head = m.text.split(/\r?\n\r?\n/)[0] ?? '';
+    const h = /^(Server|User-Agent)[ \t]*:[ \t]*(.+?)[ \t]*$/im.exec(head);
+    if (h) return `${h[1]}: ${h[2]}`;
+  }
+  return undefined;
+}
+
+/**
  * Each started scenario's capture window (epoch ms): from its start to its end plus a tail for the last
  * retransmissions, never into the next scenario (its packets are its own). A scenario the run never
  * finished (a crash, an interrupt) reaches to the next one's start, or an hour when it was the last.
@@ -77,12 +91,13 @@ export function scenarioWindows(scenarios: ScenarioResult[], tailMs = 300): Map<
 
 /**
  * Writes ladder.html, scenario.pcap and tls-keys.log into each finished scenario's evidence folder.
- * Returns problems worth a line in the run's output (the certificate is written regardless).
+ * Returns problems worth a line in the run's output (the certificate is written regardless) and the
+ * captured SIP messages.
  */
-export async function writeScenarioEvidence(o: ScenarioEvidenceOptions): Promise<string[]> {
+export async function writeScenarioEvidence(o: ScenarioEvidenceOptions): Promise<{ problems: string[]; messages: LadderMessage[] }> {
   const problems: string[] = [];
   const targets = o.scenarios.filter((s) => s.evidenceDir && s.startedAt !== undefined && existsSync(join(o.reportDir, s.evidenceDir)));
-  if (!targets.length) return problems;
+  if (!targets.length) return { problems, messages: [] };
   const messages = await readAll(o.captures, o.tlsKeylog, problems);
   const sources = o.captures.filter((c) => existsSync(c.file)).map((c) => `capture/${c.file.split('/').pop()}`);
   const windows = scenarioWindows(o.scenarios, o.tailMs);
@@ -96,5 +111,5 @@ export async function writeScenarioEvidence(o: ScenarioEvidenceOptions): Promise
     ].filter(Boolean).join('; ');
     writeFileSync(join(dir, 'ladder.html'), renderLadderHtml({ title: s.name, messages: inWindow(messages, fromMs, toMs), hosts: o.hosts, source: note }));
   }
-  return problems;
+  return { problems, messages };
 }

@@ -27,7 +27,9 @@ function callFrames(side: 'public' | 'core'): Buffer[] {
     ['Via', `SIP/2.0/UDP ${a}:${ap};branch=z9hG4bK-${side}-${seq}`], ['From', `<sip:+31201111111@${a}>;tag=1`], ['To', `<${uri}>`],
     ['Call-ID', `${side}-call@${a}`], ['CSeq', `${seq} ${method}`], ['Max-Forwards', '70'],
   ];
-  const r = (method: string, seq: number): [string, string][] => h(method, seq).filter(([k]) => k !== 'Max-Forwards');
+  // Responses carry a Server header: the SBC's on the public side, the core server's on the core side.
+  const server = side === 'public' ? 'acme-sbc/5.2.1-77' : 'core-pbx/9';
+  const r = (method: string, seq: number): [string, string][] => [...h(method, seq).filter(([k]) => k !== 'Max-Forwards'), ['Server', server]];
   const msgs: [boolean, string][] = [
     [true, sip(`INVITE ${uri} SIP/2.0`, [...h('INVITE', 1), ['Contact', `<sip:${a}:${ap}>`]], sdp(a, 30000, '0 8 18'))],
     [false, sip('SIP/2.0 100 Trying', r('INVITE', 1))],
