@@ -173,6 +173,7 @@ describe('certificate details', () => {
     const c = buildCertificate({ ...base, scenarios: [], runFinished: false });
     expect(c.summary.pass).toBe(0);
     expect(c.requirements.every((r) => r.verdict === 'incomplete')).toBe(true);
+    expect(c.requirements[0]!.reason).toBe('not run: the acceptance run produced no results (no scenario was loaded)');
     expect(c.run.complete).toBe(false);
   });
 });

@@ -97,8 +97,10 @@ function entry(j: JudgedScenario, o: CertificateInput): ScenarioEntry {
   return e;
 }
 
-function requirementReason(verdict: Verdict, scenarios: ScenarioEntry[]): string {
+function requirementReason(verdict: Verdict, scenarios: ScenarioEntry[], runKnown: boolean): string {
   const n = scenarios.length;
+  // No pickle at all: cucumber never got as far as loading the features, which says nothing of the suite's coverage.
+  if (!runKnown) return 'not run: the acceptance run produced no results (no scenario was loaded)';
   if (n === 0) return 'no scenario of the suite checks this requirement';
   if (verdict === 'pass') return n === 1 ? 'its scenario ran and passed' : `all ${n} of its scenarios ran and passed`;
   if (verdict === 'fail') {
@@ -132,7 +134,7 @@ export function buildCertificate(o: CertificateInput): Certificate {
   const requirements = Object.entries(REQUIREMENTS).map(([id, title]): RequirementEntry => {
     const judged = judgeRequirement(id, o.scenarios, o.tagFilter);
     const scenarios = judged.scenarios.map((j) => entry(j, o));
-    return { id, title, verdict: judged.verdict, reason: requirementReason(judged.verdict, scenarios), scenarios, beyond: judged.beyond.map((j) => entry(j, o)) };
+    return { id, title, verdict: judged.verdict, reason: requirementReason(judged.verdict, scenarios, o.scenarios.length > 0), scenarios, beyond: judged.beyond.map((j) => entry(j, o)) };
   });
   const outcomes = certifiable(o.scenarios).map((s) => scenarioOutcome(s, o.tagFilter).outcome);
   const complete = runComplete(o.scenarios, o.tagFilter, o.runFinished);
