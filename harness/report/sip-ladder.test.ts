@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeMessage, ladderArrows, ladderColumns, renderLadderHtml, topologyHosts, type LadderMessage } from './sip-ladder';
+import { describeMessage, ladderArrows, MAX_LADDER_MESSAGES, ladderColumns, renderLadderHtml, topologyHosts, type LadderMessage } from './sip-ladder';
 import { FIXTURE_HOSTS } from './test-report';
 
 const msg = (time: number, src: string, dst: string, text: string, transport: LadderMessage['transport'] = 'udp'): LadderMessage => ({ time, src, srcPort: 5060, dst, dstPort: 5060, transport, text });
@@ -36,6 +36,13 @@ describe('SIP ladder', () => {
     expect(html).toContain('<details id="msg-1">');
     expect(html).toContain('href="#msg-1"');
     expect(html).toContain('m=audio 30000 RTP/SAVP 0 8');
+  });
+
+  it('draws at most MAX_LADDER_MESSAGES arrows and says how many more the capture holds', () => {
+    const many = Array.from({ length: MAX_LADDER_MESSAGES + 5 }, (_, i) => msg(i / 1000, '203.0.113.66', '203.0.113.10', invite));
+    const html = renderLadderHtml({ title: 'flood', messages: many });
+    expect((html.match(/<g class="msg">/g) ?? []).length).toBe(MAX_LADDER_MESSAGES);
+    expect(html).toContain(`The first ${MAX_LADDER_MESSAGES} of ${MAX_LADDER_MESSAGES + 5} SIP messages are drawn`);
   });
 
   it('says so when the captures saw nothing in the window, instead of drawing an empty picture', () => {

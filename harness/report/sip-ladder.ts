@@ -188,8 +188,16 @@ function svg(columns: LadderHost[], arrows: LadderArrow[], messages: LadderMessa
 }
 
 /** The ladder page: the picture, then every message as captured (its arrow links to it). */
+/**
+ * A flood scenario sends thousands of requests: past this many the page draws the first ones and says
+ * how many more scenario.pcap holds, so the ladder stays a picture a browser opens at once.
+ */
+export const MAX_LADDER_MESSAGES = 600;
+
 export function renderLadderHtml(input: LadderInput): string {
-  const messages = [...input.messages].sort((a, b) => a.time - b.time);
+  const all = [...input.messages].sort((a, b) => a.time - b.time);
+  const messages = all.slice(0, MAX_LADDER_MESSAGES);
+  const cut = all.length > messages.length ? `<p class="note"><strong>The first ${messages.length} of ${all.length} SIP messages are drawn</strong>; the capture (scenario.pcap) holds them all.</p>` : '';
   const columns = ladderColumns(messages, input.hosts);
   const arrows = ladderArrows(messages, columns);
   const list = messages
@@ -199,7 +207,7 @@ export function renderLadderHtml(input: LadderInput): string {
     })
     .join('\n');
   const body = messages.length
-    ? `${svg(columns, arrows, messages)}\n<h2>Messages</h2>\n${list}`
+    ? `${cut}${svg(columns, arrows, messages)}\n<h2>Messages</h2>\n${list}${cut}`
     : '<p class="empty">The captures saw no SIP message in this scenario\'s time window.</p>';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>SIP ladder: ${esc(input.title)}</title>
@@ -207,7 +215,7 @@ export function renderLadderHtml(input: LadderInput): string {
 svg a .msg:hover text{text-decoration:underline}pre{white-space:pre-wrap;background:#f6f8fa;padding:.6em;font-size:12px}.sdp{background:#fff8c5;border:1px solid #d4a72c;border-radius:3px;padding:0 4px;font-size:11px}
 summary{cursor:pointer;font-family:ui-monospace,monospace;font-size:12px}.note{color:#57606a}</style></head>
 <body><h1>SIP ladder: ${esc(input.title)}</h1>
-<p class="note">${esc(input.source ?? 'Built from the packet captures')}. ${messages.length} SIP messages; times are capture times (UTC); a dashed arrow is SIP over TLS.</p>
+<p class="note">${esc(input.source ?? 'Built from the packet captures')}. ${all.length} SIP messages; times are capture times (UTC); a dashed arrow is SIP over TLS.</p>
 ${body}
 </body></html>
 `;
