@@ -8,7 +8,8 @@ Feature: Blocking malicious addresses
 
   @IN-01 @GEN-04
   Scenario: An address blocked at run time gets no answer and nothing of it reaches the core
-    Given the core servers answer calls
+    Given the SBC answers SIP over UDP on its public address
+    And the core servers answer calls
     And the operator has blocked the address of a public host
     When that host sends OPTIONS and an INVITE for a new number to the SBC's public address
     Then neither request got any answer
@@ -33,7 +34,8 @@ Feature: Blocking malicious addresses
 
   @IN-01
   Scenario: A SIPVicious-style OPTIONS scan gets no answer
-    Given the attacker's address is served by the SBC
+    Given the SBC answers SIP over UDP on its public address
+    And the attacker's address is served by the SBC
     When the attacker scans 10 extensions with OPTIONS as "friendly-scanner"
     Then none of the scan's requests got any answer
     And no core server received anything of the scan

@@ -22,11 +22,17 @@ Feature: Call detail records in PostgreSQL
     And that call's CDR duration is within 1 s of the time from the 200 OK to the BYE the caller saw
 
   @GEN-05 @GEN-06
-  Scenario: An outbound call gets one row naming the public leg
-    The core server's call is routed by ENUM to a public device. The row carries the public leg: the
-    Call-ID the device received and the device's address as remote IP.
+  Scenario: An outbound call gets one row with the public peer as remote IP
+    The core server's call is routed by ENUM to a public device. The row carries the Call-ID of one
+    of the call's two legs (the requirement does not say which) and the device's address as remote IP.
     When a core server calls a new number whose ENUM record points at a public device over UDP, and hangs up after 1 s
-    Then exactly one CDR row carries the Call-ID the public device received, with the core caller's number, the dialled number and the device's address as remote IP
+    Then exactly one CDR row carries the Call-ID of one of the call's legs, with the core caller's number, the dialled number and the device's address as remote IP
+
+  # Beyond the requirement: which leg's Call-ID an outbound row carries, and its answer time.
+  @GEN-06 @beyond
+  Scenario: An outbound call's row names the public leg's Call-ID and the answer time
+    When a core server calls a new number whose ENUM record points at a public device over UDP, and hangs up after 1 s
+    Then exactly one CDR row carries the Call-ID the public device received, and it has an answer time
 
   @GEN-05
   Scenario: No CDR is lost while the database is down
@@ -39,14 +45,27 @@ Feature: Call detail records in PostgreSQL
   Scenario: A rejected call gets its own row with duration 0
     Given the core servers reject calls with 486 Busy Here
     When a public caller dials a new number over UDP and is rejected
-    Then the caller's CDR row has final status 486, no answer time and duration 0
+    Then the caller's CDR row has duration 0
 
   @GEN-05 @GEN-07
   Scenario: A call cancelled while ringing gets its own row with duration 0
     Given the core servers ring and never answer
     When a public caller dials a new number over UDP and cancels after 1 s of ringing
     Then the caller saw its CANCEL answered 200 and the INVITE ended 487
-    And the caller's CDR row has final status 487, no answer time and duration 0
+    And the caller's CDR row has duration 0
+
+  # Beyond the requirement: GEN-06 asks for six fields; the final status and the answer time are
+  # what the reference SBC records too. Reported apart; they do not change GEN-05's verdict.
+  @GEN-05 @beyond
+  Scenario Outline: An unanswered call's row records its final status <status> and no answer time
+    Given the core servers <behaviour>
+    When a public caller dials a new number over UDP and <ending>
+    Then the caller's CDR row has final status <status> and no answer time
+
+    Examples:
+      | behaviour                      | ending                             | status |
+      | reject calls with 486 Busy Here | is rejected                        | 486    |
+      | ring and never answer          | cancels after 1 s of ringing       | 487    |
 
   @GEN-05
   Scenario: Every call that got its final response keeps its row when the SBC is killed and restarted

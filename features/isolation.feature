@@ -8,7 +8,8 @@ Feature: Isolation of the core network
 
   @GEN-02
   Scenario: A public host cannot open any UDP or TCP flow to a core address
-    Given a public host routes the core network through the SBC's public address
+    Given the SBC answers SIP over UDP on its public address
+    And a public host routes the core network through the SBC's public address
     When it sends a UDP datagram and opens a TCP connection to every core address and service port
     Then none of them is answered or accepted
     And no packet from a public address reached the core zone
@@ -22,5 +23,6 @@ Feature: Isolation of the core network
 
   @GEN-08
   Scenario: TCP to the SBC's public SIP port is refused or closed without a SIP answer
+    Given the SBC answers SIP over UDP on its public address
     When a public host opens a TCP connection to the SBC's public SIP port and sends OPTIONS
     Then the connection is refused or closed without any SIP answer

@@ -1,57 +1,49 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
-import { CAPACITY_USAGE, parseCapacityArgs } from './capacity/capacity-options';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { runCapacityInTopology } from './capacity/capacity-run';
+import { EXIT, parseCommandLine, UsageError } from './cli-args';
 import { readCucumberMessages, type ScenarioResult } from './report/cucumber-results';
 import { writeRunReport } from './report/run-report';
 import { topologyHosts } from './report/sip-ladder';
-import { SutProfileError } from './sut/profile';
+import { loadSutProfile, SutProfileError } from './sut/profile';
 import { bringUp, tearDownStaleOnly, type Topology } from '../topology/netns-provider';
 import { REPO_ROOT } from '../topology/paths';
 import { STATE_ENV } from '../topology/state';
 
-const USAGE = `usage: tsx harness/cli.ts <command> [options]
-
-commands:
-  test                      unit tests, then every acceptance feature against the reference SBC
-                            in a topology built for the run; prints "N passed, N failed"
-  certify [--sut FILE]      bring the topology up, run the features against the SUT profile FILE
-                            (default topology/profiles/reference-sbc.yaml), write the certificate
-          [--tags EXPR]     only the scenarios matching a cucumber tag expression, e.g. "@GEN-04"
-  topology up [--sut FILE]  bring the topology up and keep it until Ctrl-C (for exploring by hand)
-  topology clean            remove namespaces and processes left by an interrupted run
-${CAPACITY_USAGE}`;
-
 interface Counts {
   passed: number;
   failed: number;
+  skipped: number;
+  /** Why each failure counted (CI skips, a file that did not load), shown above the totals. */
+  reasons: string[];
 }
 
 function log(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
-function argValue(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const v = args[i + 1];
-  if (!v || v.startsWith('--')) throw new UsageError(`${name} needs a value`);
-  return v;
-}
-
-class UsageError extends Error {}
+/** The report folder of the run in progress (an interrupt marks it incomplete). */
+let runReportDir: string | undefined;
 
 function newRunDir(): { runId: string; dir: string } {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
   const runId = `${stamp}-${Math.random().toString(16).slice(2, 6)}`;
   const dir = join(REPO_ROOT, 'reports', runId);
   mkdirSync(dir, { recursive: true });
+  runReportDir = dir;
+  return { runId, dir };
+}
+
+/** `reports/latest` points at a run only once it completed (an interrupted run leaves it where it was). */
+function markLatest(runId: string): void {
   const latest = join(REPO_ROOT, 'reports', 'latest');
   rmSync(latest, { force: true });
   symlinkSync(runId, latest);
-  return { runId, dir };
 }
+
+/** In CI every tool is installed, so a unit test skipped for a missing tool is a failure there. */
+const inCi = (): boolean => /^(1|true|yes)$/i.test(process.env.CI ?? '');
 
 function spawnInherit(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): { done: Promise<number>; kill: () => void } {
   const child = spawn(cmd, args, { stdio: 'inherit', cwd: REPO_ROOT, env });
@@ -74,11 +66,23 @@ async function unitTests(reportDir: string): Promise<Counts> {
   log('\n== unit tests (vitest)');
   const out = join(reportDir, 'vitest.json');
   const code = await spawnInherit(process.execPath, [join(REPO_ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`]).done;
-  if (!existsSync(out)) return { passed: 0, failed: 1 };
-  const r = JSON.parse(readFileSync(out, 'utf8')) as { numPassedTests: number; numFailedTests: number; numTotalTestSuites: number; numFailedTestSuites: number };
+  if (!existsSync(out)) return { passed: 0, failed: 1, skipped: 0, reasons: ['vitest wrote no results'] };
+  const r = JSON.parse(readFileSync(out, 'utf8')) as {
+    numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number; numFailedTestSuites: number;
+    testResults: { name: string; assertionResults: { fullName: string; status: string }[] }[];
+  };
+  const reasons: string[] = [];
   // A test file that fails to load has no failed test but is a failure all the same.
-  const failed = r.numFailedTests + (r.numFailedTests === 0 && code !== 0 ? Math.max(1, r.numFailedTestSuites) : 0);
-  return { passed: r.numPassedTests, failed };
+  let failed = r.numFailedTests + (r.numFailedTests === 0 && code !== 0 ? Math.max(1, r.numFailedTestSuites) : 0);
+  if (failed > r.numFailedTests) reasons.push(`vitest exited ${code} with ${r.numFailedTestSuites} test file(s) that did not load or run`);
+  const skippedTests = r.testResults.flatMap((f) => f.assertionResults.filter((t) => t.status === 'skipped' || t.status === 'pending' || t.status === 'todo').map((t) => `${relative(REPO_ROOT, f.name)}: ${t.fullName}`));
+  let skipped = skippedTests.length;
+  if (skipped && inCi()) {
+    reasons.push(`${skipped} unit test(s) skipped in CI, where every tool they need must be installed:\n${skippedTests.map((t) => `    ${t}`).join('\n')}`);
+    failed += skipped;
+    skipped = 0;
+  }
+  return { passed: r.numPassedTests, failed, skipped, reasons };
 }
 
 let topology: Topology | undefined;
@@ -104,10 +108,15 @@ async function shutdown(signal: string): Promise<void> {
   const t = topology ?? (await bringingUp?.catch(() => undefined));
   const problems = (await t?.down()) ?? [];
   for (const p of problems) log(`cleanup: ${p}`);
-  process.exit(130);
+  if (runReportDir) {
+    // A half-written JUnit file would read as a (short) passing run to a CI system: it goes.
+    rmSync(join(runReportDir, 'junit.xml'), { force: true });
+    writeFileSync(join(runReportDir, 'INTERRUPTED'), `${signal} at ${new Date().toISOString()}: this run is incomplete and certifies nothing\n`);
+  }
+  process.exit(EXIT.interrupted);
 }
 
-async function features(o: { profileFile: string; reportDir: string; runId: string; tags?: string }): Promise<Counts & { scenarios: ScenarioResult[] }> {
+async function features(o: { profileFile: string; reportDir: string; runId: string; tags?: string; robustnessCases?: number }): Promise<Counts & { scenarios: ScenarioResult[] }> {
   log(`\n== acceptance features against ${relative(REPO_ROOT, o.profileFile)}`);
   topology = await up({ profileFile: o.profileFile, reportDir: o.reportDir, log });
   const { state } = topology;
@@ -124,7 +133,8 @@ async function features(o: { profileFile: string; reportDir: string; runId: stri
       '--format', `html:${join(o.reportDir, 'cucumber.html')}`,
     ];
     if (o.tags) args.push('--tags', `(${o.tags}) and not @capacity`);
-    const run = spawnInherit('ip', args, { ...process.env, [STATE_ENV]: topology.stateFile });
+    const env = { ...process.env, [STATE_ENV]: topology.stateFile, ...(o.robustnessCases ? { SBCX_ROBUSTNESS_CASES: String(o.robustnessCases) } : {}) };
+    const run = spawnInherit('ip', args, env);
     cucumberKill = run.kill;
     await run.done;
     cucumberKill = undefined;
@@ -141,70 +151,76 @@ async function features(o: { profileFile: string; reportDir: string; runId: stri
   log(cert.summary.text);
   log(`reports: ${relative(process.cwd(), o.reportDir)}/ (certificate.html, cucumber.html, junit.xml, scenarios/)  ${relative(process.cwd(), files.html)}`);
   const passed = scenarios.filter((s) => s.status === 'passed').length;
+  const skipped = scenarios.filter((s) => s.status === 'skipped').length;
   const failed = scenarios.filter((s) => s.status !== 'passed' && s.status !== 'skipped').length;
-  return { passed, failed: failed + (scenarios.length === 0 ? 1 : 0), scenarios };
+  const reasons = scenarios.length === 0 ? ['no scenario ran (cucumber failed to start or the tag filter matched none)'] : [];
+  return { passed, failed: failed + (scenarios.length === 0 ? 1 : 0), skipped, reasons, scenarios };
+}
+
+function totals(parts: Counts[]): string {
+  for (const r of parts.flatMap((p) => p.reasons)) log(`counted as failed: ${r}`);
+  const sum = (k: 'passed' | 'failed' | 'skipped'): number => parts.reduce((n, p) => n + p[k], 0);
+  return `${sum('passed')} passed, ${sum('failed')} failed, ${sum('skipped')} skipped`;
 }
 
 async function main(argv: string[]): Promise<number> {
-  const [command, ...args] = argv;
+  const cmd = parseCommandLine(argv, { repoRoot: REPO_ROOT });
+  if (cmd.name === 'help') {
+    process.stdout.write(cmd.text);
+    return EXIT.pass;
+  }
+  // A bad profile (field, placeholder) is refused before anything is installed or started.
+  if ('profileFile' in cmd) loadSutProfile(cmd.profileFile);
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  const profileFile = resolve(argValue(args, '--sut') ?? join(REPO_ROOT, 'topology', 'profiles', 'reference-sbc.yaml'));
-  switch (command) {
+  switch (cmd.name) {
     case 'test': {
       const t0 = Date.now();
       await ensureTools();
       const { runId, dir } = newRunDir();
       const unit = await unitTests(dir);
+      const profileFile = join(REPO_ROOT, 'topology', 'profiles', 'reference-sbc.yaml');
       const acc = await features({ profileFile, reportDir: dir, runId });
-      const passed = unit.passed + acc.passed;
-      const failed = unit.failed + acc.failed;
-      log(`\nunit tests: ${unit.passed} passed, ${unit.failed} failed; acceptance scenarios: ${acc.passed} passed, ${acc.failed} failed (${Math.round((Date.now() - t0) / 1000)} s)`);
-      log(`${passed} passed, ${failed} failed`);
-      return failed === 0 ? 0 : 1;
+      markLatest(runId);
+      log(`\nunit tests: ${unit.passed} passed, ${unit.failed} failed, ${unit.skipped} skipped; acceptance scenarios: ${acc.passed} passed, ${acc.failed} failed, ${acc.skipped} skipped (${Math.round((Date.now() - t0) / 1000)} s)`);
+      log(totals([unit, acc]));
+      return unit.failed + acc.failed === 0 ? EXIT.pass : EXIT.failed;
     }
     case 'certify': {
       await ensureTools();
       const { runId, dir } = newRunDir();
-      const acc = await features({ profileFile, reportDir: dir, runId, tags: argValue(args, '--tags') });
-      log(`${acc.passed} passed, ${acc.failed} failed`);
-      return acc.failed === 0 ? 0 : 1;
+      const acc = await features({ profileFile: cmd.profileFile, reportDir: dir, runId, tags: cmd.tags, robustnessCases: cmd.robustnessCases });
+      markLatest(runId);
+      log(totals([acc]));
+      return acc.failed === 0 ? EXIT.pass : EXIT.failed;
     }
     case 'capacity': {
-      let request;
-      try {
-        request = parseCapacityArgs(args);
-      } catch (err) {
-        throw new UsageError((err as Error).message);
-      }
       await ensureTools();
       const { runId, dir } = newRunDir();
-      topology = await up({ profileFile, reportDir: dir, log });
+      topology = await up({ profileFile: cmd.profileFile, reportDir: dir, log });
       try {
-        const { result } = await runCapacityInTopology({ state: topology.state, repoRoot: REPO_ROOT, runId, request, log });
-        return result.rate.maximum ? 0 : 1;
+        const { result } = await runCapacityInTopology({ state: topology.state, repoRoot: REPO_ROOT, runId, request: cmd.request, log });
+        markLatest(runId);
+        return result.rate.maximum ? EXIT.pass : EXIT.failed;
       } finally {
         const problems = await topology.down();
         for (const p of problems) log(`cleanup: ${p}`);
         topology = undefined;
       }
     }
-    case 'topology': {
-      if (args[0] === 'clean') {
-        const removed = await tearDownStaleOnly();
-        log(removed.length ? `removed: ${removed.join(', ')}` : 'nothing to clean');
-        return 0;
-      }
-      if (args[0] !== 'up') throw new UsageError(`unknown topology command ${args[0] ?? '(none)'}`);
+    case 'topology-clean': {
+      const removed = await tearDownStaleOnly();
+      log(removed.length ? `removed: ${removed.join(', ')}` : 'nothing to clean');
+      return EXIT.pass;
+    }
+    case 'topology-up': {
       await ensureTools();
       const { dir } = newRunDir();
-      topology = await up({ profileFile, reportDir: dir, log });
+      topology = await up({ profileFile: cmd.profileFile, reportDir: dir, log });
       log(`topology up; state in ${topology.stateFile}. Run commands in a zone with 'ip netns exec ${topology.state.namespaces.pub} ...'. Ctrl-C tears it down.`);
       await new Promise(() => undefined);
-      return 0;
+      return EXIT.pass;
     }
-    default:
-      throw new UsageError(command ? `unknown command ${command}` : 'no command given');
   }
 }
 
@@ -212,13 +228,17 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   async (err: unknown) => {
     if (err instanceof UsageError) {
-      process.stderr.write(`${err.message}\n\n${USAGE}`);
-      process.exit(2);
+      process.stderr.write(`${err.message}\n\n${err.usage}`);
+      process.exit(EXIT.usage);
     }
-    process.stderr.write(`${err instanceof SutProfileError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    if (err instanceof SutProfileError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(EXIT.usage);
+    }
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     const problems = (await topology?.down()) ?? [];
     for (const p of problems) process.stderr.write(`cleanup: ${p}\n`);
-    process.stdout.write('0 passed, 1 failed\n');
-    process.exit(1);
+    process.stdout.write('0 passed, 1 failed, 0 skipped\n');
+    process.exit(EXIT.suite);
   },
 );

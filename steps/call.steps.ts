@@ -4,11 +4,11 @@ import { check, describeRun, ladder } from './assertions';
 import type { SbcWorld } from './world';
 
 Given('the core servers answer calls', async function (this: SbcWorld) {
-  await this.ctx.core.ensure('answer');
+  await this.coreBehaviour('answer');
 });
 
 Given('the core servers answer calls and hang up after {int} s', async function (this: SbcWorld, seconds: number) {
-  await this.ctx.core.ensure('answer-then-bye', seconds * 1000);
+  await this.coreBehaviour('answer-then-bye', seconds * 1000);
 });
 
 When('a public caller dials a new number over UDP and hangs up after {int} s', async function (this: SbcWorld, seconds: number) {
@@ -98,8 +98,7 @@ Then('the core leg shares no Call-ID, tag, Via or Contact with the public leg', 
 });
 
 Given('the core servers ring and never answer', async function (this: SbcWorld) {
-  await this.ctx.core.ensure('ring-no-answer');
-  this.onScenarioEnd(() => this.ctx.core.ensure('answer'));
+  await this.coreBehaviour('ring-no-answer');
 });
 
 When('a public caller dials a new number over UDP and cancels after {int} s of ringing', async function (this: SbcWorld, seconds: number) {

@@ -150,9 +150,7 @@ Then('the connection is refused or closed without any SIP answer', function (thi
 // ---- GEN-03: topology hiding ---------------------------------------------------------------------
 
 Given('the core servers reject calls with 486 Busy Here', async function (this: SbcWorld) {
-  await this.ctx.core.ensure('reject-486');
-  // Later scenarios expect the run's default behaviour (hooks.ts starts the core servers answering).
-  onScenarioEnd(this, () => this.ctx.core.ensure('answer'));
+  await this.coreBehaviour('reject-486');
 });
 
 When('a public caller dials a new number over UDP and is rejected', async function (this: SbcWorld) {

@@ -15,7 +15,7 @@ let scenarioIndex = 0;
 
 Before(function (this: SbcWorld, { pickle }) {
   scenarioIndex++;
-  this.openEvidence(scenarioIndex, pickle.name);
+  this.openEvidence(scenarioIndex, pickle.name, pickle.tags.map((t) => t.name.replace(/^@/, '')));
   // The certificate links this scenario's evidence files through this attachment (by test case, not by name).
   this.attach(relative(this.ctx.state.reportDir, this.evidenceDir), EVIDENCE_MEDIA_TYPE);
 });

@@ -55,33 +55,44 @@ Before(function (this: SbcWorld, { pickle }) {
   if (tag) media(this).req = tag;
 });
 
+/** How long the undo waits for the BYE's answer: well inside the hook's own time-out, so the closes below always run. */
+const HANG_UP_WAIT_MS = 8_000;
+
 After({ timeout: 20_000 }, async function (this: SbcWorld) {
   const s = scenarios.get(this);
   if (!s) return;
-  await hangUp(this);
-  if (s.caller) await s.caller.writeLadder(join(this.evidenceDir, 'caller-sip.txt')).catch(() => undefined);
-  if (s.device) await s.device.writeLadder(join(this.evidenceDir, 'device-sip.txt')).catch(() => undefined);
-  await Promise.all([
-    s.caller?.close(),
-    s.device?.close(),
-    s.callerMedia?.close(),
-    ...[...s.coreMedia.values()].map((ep) => ep.close()),
-  ].map((p) => p?.catch(() => undefined)));
+  try {
+    await Promise.race([hangUp(this), new Promise((r) => setTimeout(r, HANG_UP_WAIT_MS))]);
+    if (s.caller) await s.caller.writeLadder(join(this.evidenceDir, 'caller-sip.txt')).catch(() => undefined);
+    if (s.device) await s.device.writeLadder(join(this.evidenceDir, 'device-sip.txt')).catch(() => undefined);
+  } finally {
+    // Every socket and media agent goes, whatever happened above: a leaked one fails later scenarios (EADDRINUSE).
+    await Promise.all([
+      s.caller?.close(),
+      s.device?.close(),
+      s.callerMedia?.close(),
+      ...[...s.coreMedia.values()].map((ep) => ep.close()),
+    ].map((p) => p?.catch(() => undefined)));
+  }
 });
 
 // ---------------------------------------------------------------- world additions
 
-/** Opens a media endpoint on CORE_MEDIA_PORT of every core server, in the core namespace. */
+/**
+ * Opens a media endpoint on CORE_MEDIA_PORT of every core server, in the core namespace. Each one is
+ * recorded (so the After hook closes it) as soon as it is open, also when another fails to open.
+ */
 async function openCoreMedia(world: SbcWorld): Promise<void> {
   const s = media(world);
   const { state } = world.ctx;
-  const opened = await Promise.all(state.addresses.coreServers.map(async (address) => {
+  const results = await Promise.allSettled(state.addresses.coreServers.map(async (address) => {
     const ep = await RemoteMediaEndpoint.open({
       localIp: address, localPort: CORE_MEDIA_PORT, netns: state.namespaces.core, logFile: join(world.evidenceDir, `core-media-${address}.log`),
     });
-    return [address, ep] as const;
+    s.coreMedia.set(address, ep);
   }));
-  for (const [address, ep] of opened) s.coreMedia.set(address, ep);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 interface DialOptions {
@@ -236,7 +247,7 @@ function checkReceived(world: SbcWorld, r: ReceiveStats | undefined, o: { who: s
 // ---------------------------------------------------------------- steps
 
 Given('the core servers answer calls with a media endpoint', async function (this: SbcWorld) {
-  await this.ctx.core.ensure('answer-media');
+  await this.coreBehaviour('answer-media');
   await openCoreMedia(this);
 });
 

@@ -2,10 +2,18 @@ import { Then, When } from '@cucumber/cucumber';
 import { check, describeRun } from './assertions';
 import type { SbcWorld } from './world';
 
-When('a public host sends OPTIONS to the SBC\'s public address', async function (this: SbcWorld) {
+/**
+ * OPTIONS in the forms real peers send: addressed to a user (`sip:token@sbc`, as SIPp and many UAs do)
+ * or to the bare host (`sip:sbc`, as carriers' keep-alives do). Either way the token is in the request,
+ * so that a copy relayed to the core is found there.
+ */
+const OPTIONS_FORMS: Record<string, string> = { '': 'uac-options.xml', 'with a user part': 'uac-options.xml', 'without a user part': 'uac-options-keepalive.xml' };
+
+When(/^a public host sends OPTIONS ?(with a user part|without a user part|) to the SBC's public address$/, async function (this: SbcWorld, form: string) {
   const token = `options-${this.newNumber('the OPTIONS').slice(1)}`;
   this.numbers.set('the OPTIONS', token);
-  await this.runPublicSipp('prober', 'uac-options.xml', { service: token, recvTimeoutMs: 3000 });
+  // The Call-ID starts with the token too (SIPp still maps the answer by it).
+  await this.runPublicSipp('prober', OPTIONS_FORMS[form]!, { service: token, recvTimeoutMs: 3000, extra: ['-cid_str', `${token}-%u-%p@%s`] });
 });
 
 Then('it receives 200 OK to its OPTIONS', function (this: SbcWorld) {

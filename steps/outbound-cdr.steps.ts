@@ -7,6 +7,7 @@ import { check, describeRun } from './assertions';
 import { cdrReader } from './cdr.steps';
 import { CORE_CALLER_NUMBER, coreCall } from './routing-world';
 import type { SbcWorld } from './world';
+import type { CdrRow } from '../harness/cdr/cdr-reader';
 
 /**
  * GEN-05/06 for an outbound call: a core server calls a number whose ENUM record points at a public
@@ -41,23 +42,38 @@ When('a core server calls a new number whose ENUM record points at a public devi
   check(deviceRun.messages.some((m) => m.direction === 'received' && m.method === 'INVITE'), () => `GEN-05: the public device received no INVITE for ${number}:\n${describeRun(deviceRun)}`);
 });
 
-Then('exactly one CDR row carries the Call-ID the public device received, with the core caller\'s number, the dialled number and the device\'s address as remote IP', async function (this: SbcWorld) {
-  const cdr = cdrReader(this);
-  if (!cdr) return 'skipped';
-  const invite = this.result('device').messages.find((m) => m.direction === 'received' && m.method === 'INVITE');
-  const callId = invite?.header('call-id');
-  check(callId, () => 'GEN-05: the public device received no INVITE with a Call-ID');
-  await cdr.waitFor((row) => row.callId === callId, { timeoutMs: 10_000, description: `GEN-05: a CDR row with the public leg's Call-ID ${callId}` });
+/** The one CDR row of the outbound call, found by either leg's Call-ID; fails unless there is exactly one. */
+async function outboundRow(world: SbcWorld, cdr: NonNullable<ReturnType<typeof cdrReader>>, legs: 'either' | 'public'): Promise<{ row: CdrRow; callIds: string[] }> {
+  const received = (r: string): string | undefined => world.result(r).messages.find((m) => m.direction === (r === 'device' ? 'received' : 'sent') && m.method === 'INVITE')?.header('call-id');
+  const publicLeg = received('device');
+  check(publicLeg, () => `${world.ids}: the public device received no INVITE with a Call-ID`);
+  const callIds = legs === 'public' ? [publicLeg] : [publicLeg, received('core-caller')].filter((c): c is string => !!c);
+  const which = legs === 'public' ? `the public leg's Call-ID ${publicLeg}` : `the Call-ID of either leg (${callIds.join(', ')})`;
+  await cdr.waitFor((row) => callIds.includes(row.callId), { timeoutMs: 10_000, description: `${world.ids}: a CDR row with ${which}` });
   // Give a duplicate the chance to appear before counting.
   await new Promise((r) => setTimeout(r, 500));
-  const rows = (await cdr.rows()).filter((row) => row.callId === callId);
-  check(rows.length === 1, () => `GEN-05: ${rows.length} CDR rows carry the outbound call's public Call-ID ${callId}; expected exactly one`);
-  const row = rows[0]!;
+  const rows = (await cdr.rows()).filter((row) => callIds.includes(row.callId));
+  check(rows.length === 1, () => `GEN-05: ${rows.length} CDR rows carry ${which} of the outbound call; expected exactly one`);
+  return { row: rows[0]!, callIds };
+}
+
+Then('exactly one CDR row carries the Call-ID of one of the call\'s legs, with the core caller\'s number, the dialled number and the device\'s address as remote IP', async function (this: SbcWorld) {
+  const cdr = cdrReader(this);
+  if (!cdr) return 'skipped';
+  const { row } = await outboundRow(this, cdr, 'either');
   const problems: string[] = [];
   if (row.srcNumber !== CORE_CALLER_NUMBER) problems.push(`source number ${JSON.stringify(row.srcNumber)}, expected ${JSON.stringify(CORE_CALLER_NUMBER)}`);
   if (row.dstNumber !== this.number()) problems.push(`destination number ${JSON.stringify(row.dstNumber)}, expected ${JSON.stringify(this.number())}`);
-  if (row.remoteIp !== deviceAddress.get(this)) problems.push(`remote IP ${JSON.stringify(row.remoteIp)}, expected the device's ${deviceAddress.get(this)}`);
-  if (row.answerAt === null) problems.push('no answer time for an answered call');
-  check(problems.length === 0, () => `GEN-06: the CDR of outbound call ${callId} has ${problems.join('; ')}`);
+  if (row.remoteIp !== deviceAddress.get(this)) problems.push(`remote IP ${JSON.stringify(row.remoteIp)}, expected the public peer's ${deviceAddress.get(this)}`);
+  check(problems.length === 0, () => `GEN-06: the CDR of outbound call ${row.callId} has ${problems.join('; ')}`);
+  return undefined;
+});
+
+/** Beyond the requirement: the row names the public leg (its Call-ID) and records the answer. */
+Then('exactly one CDR row carries the Call-ID the public device received, and it has an answer time', async function (this: SbcWorld) {
+  const cdr = cdrReader(this);
+  if (!cdr) return 'skipped';
+  const { row } = await outboundRow(this, cdr, 'public');
+  check(row.answerAt !== null, () => `GEN-06 (beyond the requirement): the CDR of outbound call ${row.callId} has no answer time for an answered call`);
   return undefined;
 });

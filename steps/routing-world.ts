@@ -82,34 +82,38 @@ export function destination(world: SbcWorld, name: string): Destination {
 }
 
 /**
- * A core server places a call to `dialled` through the SBC's core side (SIPp from that server's
- * address, on a port of its own). `answered`: the scenario expects 200 and hangs up after `holdMs`
- * (default 1 s); otherwise it expects a final error and ACKs it.
+ * A core server places a call to `dialled` through the SBC's core side, from that server's own SIP
+ * address and port (its UAS steps aside for the call). `from` is another core-side address when the
+ * scenario needs a caller that is not a core server (it then calls from the same SIP port).
+ * `answered`: the scenario expects 200 and hangs up after `holdMs` (default 1 s); otherwise it expects
+ * a final error and ACKs it.
  */
 export async function coreCall(world: SbcWorld, role: string, dialled: string, o: { answered: boolean; from?: string; holdMs?: number }): Promise<SippResult> {
-  const { state, profile } = world.ctx;
+  const { state, profile, core } = world.ctx;
   const from = o.from ?? state.addresses.coreServers[0]!;
   corePortSeq++;
-  const r = await runSipp({
-    name: role,
-    evidenceDir: world.evidenceDir,
-    netns: state.namespaces.core,
-    killAfterMs: 60_000,
-    options: {
-      scenario: { file: join(REPO_ROOT, 'scenarios', o.answered ? 'uac-invite-answered.xml' : 'uac-invite-refused.xml') },
-      localIp: from,
-      localPort: 5100 + (corePortSeq % 400) * 2,
-      mediaIp: from,
-      mediaPort: 43000 + (corePortSeq % 400) * 4,
-      remote: `${profile.sbc.core.address}:${profile.sbc.core.udp}`,
-      service: dialled,
-      keys: { from: CORE_CALLER_NUMBER },
-      calls: 1,
-      recvTimeoutMs: 15_000,
-      timeoutS: 40,
-      extra: ['-d', String(o.holdMs ?? 1000)],
-    },
-  });
+  const call = (): Promise<SippResult> =>
+    runSipp({
+      name: role,
+      evidenceDir: world.evidenceDir,
+      netns: state.namespaces.core,
+      killAfterMs: 60_000,
+      options: {
+        scenario: { file: join(REPO_ROOT, 'scenarios', o.answered ? 'uac-invite-answered.xml' : 'uac-invite-refused.xml') },
+        localIp: from,
+        localPort: core.sipPort,
+        mediaIp: from,
+        mediaPort: 43000 + (corePortSeq % 400) * 4,
+        remote: `${profile.sbc.core.address}:${profile.sbc.core.udp}`,
+        service: dialled,
+        keys: { from: CORE_CALLER_NUMBER },
+        calls: 1,
+        recvTimeoutMs: 15_000,
+        timeoutS: 40,
+        extra: ['-d', String(o.holdMs ?? 1000)],
+      },
+    });
+  const r = state.addresses.coreServers.includes(from) ? await core.withSipPortFree(from, call) : await call();
   world.sipp.set(role, r);
   world.notes.push(r.summary);
   return r;

@@ -5,7 +5,7 @@ import { startSipp, type SippInstance, type SippResult } from '../harness/sipp/r
 import type { SippOptions } from '../harness/sipp/options';
 import type { TracedMessage } from '../harness/sipp/messages';
 import { loadSutProfile, type SutProfile } from '../harness/sut/profile';
-import { CoreServers } from '../topology/core-servers';
+import { CoreServers, type CoreBehaviour } from '../topology/core-servers';
 import { REPO_ROOT } from '../topology/paths';
 import { readState, type TopologyState } from '../topology/state';
 
@@ -42,11 +42,15 @@ let endpointSeq = 0;
 export class SbcWorld extends World {
   evidenceDir = '';
   scenarioName = '';
+  /** The requirement IDs this scenario is tagged with (`GEN-08`), for failure messages. */
+  requirementIds: string[] = [];
   /** The SIPp runs of this scenario, by role, for assertions and evidence. */
   readonly sipp = new Map<string, SippResult>();
   /** Numbers this scenario dialled, by label ('the number'). */
   readonly numbers = new Map<string, string>();
   notes: string[] = [];
+  /** A CDR database outage of this scenario (GEN-05): when it began and how to end it (also its undo). */
+  cdrOutage?: { stoppedAt: number; end: () => Promise<void> };
   /** Undo actions (a core behaviour switched, a route added), run after the scenario even when it failed. */
   private readonly cleanups: (() => Promise<void>)[] = [];
 
@@ -120,6 +124,15 @@ export class SbcWorld extends World {
     return r;
   }
 
+  /**
+   * The one place core-server behaviour is switched: any behaviour but the run's default (answer,
+   * 1 s hold) is undone after the scenario, whatever happened in it.
+   */
+  async coreBehaviour(behaviour: CoreBehaviour, holdMs?: number): Promise<void> {
+    if (behaviour !== 'answer' || holdMs !== undefined) this.onScenarioEnd(() => this.ctx.core.ensure('answer'));
+    await this.ctx.core.ensure(behaviour, holdMs);
+  }
+
   onScenarioEnd(fn: () => Promise<void>): void {
     this.cleanups.push(fn);
   }
@@ -137,8 +150,24 @@ export class SbcWorld extends World {
     return problems;
   }
 
-  openEvidence(index: number, name: string): void {
+  /** "GEN-08" or "IN-01/GEN-04": how a failure message of this scenario starts. */
+  get ids(): string {
+    return this.requirementIds.join('/') || 'SUITE';
+  }
+
+  /**
+   * Marks the scenario "incomplete" for the certificate: the profile lacks what it needs or a
+   * precondition failed. The step returns what this returns, so cucumber records it as skipped.
+   */
+  incomplete(reason: string): 'skipped' {
+    this.attach(reason, 'text/x.sbcx.incomplete');
+    this.notes.push(`incomplete: ${reason}`);
+    return 'skipped';
+  }
+
+  openEvidence(index: number, name: string, tags: string[] = []): void {
     this.scenarioName = name;
+    this.requirementIds = tags.filter((t) => /^(GEN|IN|OUT)-\d+$/.test(t));
     const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
     this.evidenceDir = join(this.ctx.state.reportDir, 'scenarios', `${String(index).padStart(3, '0')}-${slug}`);
     mkdirSync(this.evidenceDir, { recursive: true });

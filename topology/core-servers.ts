@@ -123,6 +123,46 @@ export class CoreServers {
     await this.started([instance]);
   }
 
+  /** The SIP port every core server listens on (and calls from). */
+  get sipPort(): number {
+    return this.o.port;
+  }
+
+  /**
+   * Runs `fn` while the UAS at `address` is stopped, so that a caller can use that core server's own SIP
+   * address and port (an SBC may know its core peers by address and port, as Kamailio's dispatcher does).
+   * A server that was running is started again afterwards, whatever `fn` did; one stopped on purpose
+   * (a down server of IN-04) stays down.
+   */
+  async withSipPortFree<T>(address: string, fn: () => Promise<T>): Promise<T> {
+    const index = this.o.addresses.indexOf(address);
+    if (index < 0) throw new Error(`${address} is not a core server (${this.o.addresses.join(', ')})`);
+    const instance = this.current[index];
+    const running = instance !== undefined && instance.proc.child.exitCode === null && !this.stopped.has(address);
+    // An SBC that probes its core servers (OPTIONS seen before the pause) has to see this one answer
+    // again before the next scenario: otherwise a call right after could find it out of rotation.
+    const probed = running && instance.messages().some((m) => m.direction === 'received' && m.method === 'OPTIONS');
+    if (running) await this.stopServer(address);
+    try {
+      return await fn();
+    } finally {
+      if (running) {
+        await this.startServer(address);
+        if (probed) await this.probeAnswered(address, 10_000);
+      }
+    }
+  }
+
+  /** Waits until the server at `address` has answered an OPTIONS probe (gives up quietly after `timeoutMs`). */
+  private async probeAnswered(address: string, timeoutMs: number): Promise<void> {
+    const instance = this.current[this.o.addresses.indexOf(address)];
+    const deadline = Date.now() + timeoutMs;
+    while (instance && Date.now() < deadline) {
+      if (instance.messages().some((m) => m.direction === 'sent' && /OPTIONS/.test(m.header('cseq') ?? ''))) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
   async stop(): Promise<void> {
     await Promise.all(this.current.map((i) => i.stop()));
     this.current = [];

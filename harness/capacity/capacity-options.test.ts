@@ -18,7 +18,7 @@ describe('capacity options', () => {
 
   it('reads the command line and refuses bad values before anything starts', () => {
     const r = parseCapacityArgs(['--sut', 'x.yaml', '--budget-s', '120', '--max-cps', '300', '--no-concurrency', '--slo', 'p95=300ms']);
-    expect(r).toMatchObject({ budgetS: 120, maxCps: 300, concurrency: false, serviceLevel: { maxSetupP95Ms: 300 } });
+    expect(r).toMatchObject({ budgetS: 120, maxCps: 300, concurrency: false, serviceLevel: { setupPercentile: 'p95', maxSetupMs: 300 } });
     expect(() => parseCapacityArgs(['--budget-s', 'abc'])).toThrow(/positive number/);
     expect(() => parseCapacityArgs(['--budget-s'])).toThrow(/needs a value/);
     expect(() => parseCapacityArgs(['--budget-s', '10'])).toThrow(/at least 20 s/);

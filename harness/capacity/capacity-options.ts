@@ -81,7 +81,7 @@ export class CapacityArgsError extends Error {
 export const CAPACITY_USAGE = `  capacity [--sut FILE]     bring the topology up, find the highest call rate and the most simultaneous calls
            [--budget-s N]   the SUT holds within the service level; results and plots in reports/<run>/capacity/
            [--max-cps N]    (budget default ${DEFAULT_BUDGET_S} s; also --start-cps N, --step-s N, --hold-ms N,
-                            --max-calls N, --no-concurrency, --slo failed=0.1%,p95=500ms,retrans=1%,
+                            --max-calls N, --no-concurrency, --slo failed=0.1%,p99=200ms,retrans=1%,
                             loss=1%,jitter=30ms; --media-probes N G.711 probe calls per step, default
                             ${DEFAULT_MEDIA_PROBES}, 0 = signalling only)
 `;

@@ -51,7 +51,7 @@ export async function runCapacityInTopology(i: CapacityRunInput): Promise<{ resu
     coreScenario: join(i.repoRoot, 'scenarios', options.mediaProbes > 0 ? 'uas-answer-media.xml' : 'uas-answer.xml'),
     dir: stepsDir,
     answerTimeoutMs: ANSWER_TIMEOUT_MS,
-    sutPid: i.state.sbc.pid,
+    sutNetns: i.state.namespaces.sbc,
     zones: [
       { name: 'public', netns: i.state.namespaces.pub },
       { name: 'sbc', netns: i.state.namespaces.sbc },

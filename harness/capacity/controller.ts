@@ -126,18 +126,25 @@ function hostText(h: HostLoad): string {
   return parts.join(', ');
 }
 
+function costText(c: NonNullable<StepRecord['measurement']['cost']>): string {
+  const v = (x: number | undefined, unit: string): string => (x === undefined ? '-' : `${x} ${unit}`);
+  return `SUT ${v(c.sutCpuUsPerCall, 'µs')}/call, ${v(c.sutKbPerConcurrentCall, 'KB')}/simultaneous call (rtpengine ${v(c.mediaRelayCpuUsPerCall, 'µs')}/call)`;
+}
+
 function progressLine(r: StepRecord): string {
   const m = r.measurement;
   const what = r.kind === 'rate' ? `${r.target} cps` : `${r.target} calls @ ${r.load.rateCps} cps, hold ${r.load.holdS} s`;
-  const p95 = m.setupMs.p95 === undefined ? '-' : `${m.setupMs.p95} ms`;
+  const ms = (v: number | undefined): string => (v === undefined ? '-' : String(v));
+  const setup = `${ms(m.setupMs.p50)}/${ms(m.setupMs.p95)}/${ms(m.setupMs.p99)} ms`;
   const verdict = r.verdict === 'pass' ? 'PASS' : `FAIL (${r.violations.join('; ')})`;
   return [
     `${r.kind === 'rate' ? 'rate' : 'conc'} #${r.index} ${r.phase.padEnd(10)} ${what}`,
     `offered ${m.offeredCps} cps, ok ${m.successfulCps} cps`,
     `calls ${m.callsCreated}, failed ${m.callsFailed + m.callsUnfinished} (${(failedRatio(m) * 100).toFixed(2)} %)`,
-    `p95 setup ${p95}`,
+    `setup p50/p95/p99 ${setup}`,
     `retrans ${(retransmissionRatio(m) * 100).toFixed(2)} %`,
     `peak ${m.peakConcurrent}`,
+    ...(m.cost ? [costText(m.cost)] : []),
     ...[mediaText(m.media)].filter((t) => t !== undefined),
     hostText(r.host),
     verdict,

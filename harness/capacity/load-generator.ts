@@ -3,6 +3,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { buildArgs } from '../sipp/options';
 import { run, start, type Managed } from '../util/process';
+import { CostMeter } from './sut-cost';
 import type { CoreTraffic, StepMeasurement } from './service-level';
 import { measureStep, parseCounts, parseStatRows, summarizeSippErrors } from './step-stats';
 
@@ -67,21 +68,6 @@ async function udpReceiveBufferErrors(netns: string | undefined): Promise<number
 const CORE_DUMP_WAIT_MS = 1200;
 const CALLER_PORTS = 8;
 
-/** Kernel clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
-const USER_HZ = 100;
-
-/** User plus system CPU seconds of a process, or undefined when it is gone. */
-export function cpuSeconds(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name may contain spaces and parentheses; the fields after its closing one are fixed.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / USER_HZ;
-  } catch {
-    return undefined;
-  }
-}
-
 export class LoadGeneratorError extends Error {
   constructor(message: string) {
     super(message);
@@ -115,8 +101,8 @@ export class LoadGenerator {
       dir: string;
       /** A call still not answered after this long fails (a hung call must not hang the step). */
       answerTimeoutMs: number;
-      /** The SUT's process, to report its CPU use per step. */
-      sutPid?: number;
+      /** The SBC's network namespace: every process in it is the SUT's (its media relay counted apart). */
+      sutNetns?: string;
       /** Zones whose UDP receive buffer drops are reported per step (name -> namespace; none = this one). */
       zones?: { name: string; netns?: string }[];
     },
@@ -220,14 +206,13 @@ export class LoadGenerator {
     });
     const core0 = this.coreTotals();
     const drops0 = await this.udpDrops();
-    const cpu0 = this.o.sutPid === undefined ? undefined : cpuSeconds(this.o.sutPid);
-    const t0 = Date.now();
+    const meter = this.o.sutNetns === undefined ? undefined : new CostMeter(this.o.sutNetns);
+    meter?.start();
     const proc = start({ name: `capacity-caller-${plan.name}`, command: 'sipp', args, netns: this.o.caller.netns, cwd: dir, logFile: join(dir, 'caller.out.log') });
     const killer = setTimeout(() => void proc.stop(1000), (timeoutS + 15) * 1000);
     const exitCode = await proc.exited;
     clearTimeout(killer);
     await proc.stop();
-    const cpu1 = this.o.sutPid === undefined ? undefined : cpuSeconds(this.o.sutPid);
     const drops1 = await this.udpDrops();
     const host: HostLoad = { loadAverage1m: Math.round((loadavg()[0] ?? 0) * 100) / 100 };
     const drops = Object.entries(drops1).flatMap(([zone, after]) => {
@@ -235,7 +220,6 @@ export class LoadGenerator {
       return after === undefined || before === undefined ? [] : [[zone, after - before] as const];
     });
     if (drops.length) host.udpReceiveBufferDrops = Object.fromEntries(drops);
-    if (cpu0 !== undefined && cpu1 !== undefined) host.sutCpuPercent = Math.round(((cpu1 - cpu0) / ((Date.now() - t0) / 1000)) * 100);
     // The core servers dump their counters every second: wait for the dump that follows the last BYE.
     if (this.core.length) await new Promise((r) => setTimeout(r, CORE_DUMP_WAIT_MS));
     const core1 = this.coreTotals();
@@ -250,6 +234,10 @@ export class LoadGenerator {
       rttText: read(findFile(dir, '_rtt.csv')),
       countsText: read(findFile(dir, '_counts.csv')),
     });
+    if (meter) {
+      measurement.cost = meter.stop({ callsCompleted: measurement.callsSucceeded, peakConcurrent: measurement.peakConcurrent });
+      host.sutCpuPercent = measurement.cost.sutCpuPercent;
+    }
     if (this.core.length) {
       measurement.core = {
         messages: core1.messages - core0.messages,

@@ -48,7 +48,7 @@ describe('media criterion', () => {
   it('is part of the step verdict only when the step measured media', () => {
     const m: StepMeasurement = {
       targetCps: 10, offeredCps: 10, successfulCps: 10, callsCreated: 100, callsSucceeded: 100, callsFailed: 0, callsUnfinished: 0,
-      failures: {}, setupMs: { p95: 20, samples: 100 }, messages: 700, retransmissions: 0, peakConcurrent: 15, durationS: 10,
+      failures: {}, setupMs: { p95: 20, p99: 30, samples: 100 }, messages: 700, retransmissions: 0, peakConcurrent: 15, durationS: 10,
     };
     expect(evaluateStep(m, DEFAULT_SERVICE_LEVEL).verdict).toBe('pass');
     expect(evaluateStep({ ...m, media: sample() }, DEFAULT_SERVICE_LEVEL).verdict).toBe('pass');
@@ -89,7 +89,7 @@ function step(index: number, media?: MediaSample, verdict: 'pass' | 'fail' = 'pa
     load: { rateCps: 10, calls: 10, maxConcurrent: 10, holdS: 1 },
     measurement: {
       targetCps: 10, offeredCps: 10, successfulCps: 10, callsCreated: 10, callsSucceeded: 10, callsFailed: 0, callsUnfinished: 0,
-      failures: {}, setupMs: { p95: 20, samples: 10 }, messages: 70, retransmissions: 0, peakConcurrent: 10, durationS: 1, ...(media ? { media } : {}),
+      failures: {}, setupMs: { p95: 20, p99: 30, samples: 10 }, messages: 70, retransmissions: 0, peakConcurrent: 10, durationS: 1, ...(media ? { media } : {}),
     },
     verdict, violations: [], startedAt: '2026-01-01T00:00:00.000Z', callerExit: 0, evidenceDir: '/tmp/x', errors: [], host: { loadAverage1m: 1 },
   };

@@ -13,9 +13,9 @@ const VERDICT_LEGEND = [
 function stepLabel(s: StepRecord): string {
   const m = s.measurement;
   const head = s.kind === 'rate' ? `step ${s.index} (${s.phase}) target ${s.target} cps` : `step ${s.index} (${s.phase}) target ${s.target} calls`;
-  const p95 = m.setupMs.p95 === undefined ? 'n/a' : `${m.setupMs.p95} ms`;
+  const ms = (v: number | undefined): string => (v === undefined ? 'n/a' : `${v} ms`);
   const why = s.violations.length ? `: ${s.violations.join('; ')}` : '';
-  return `${head}: offered ${m.offeredCps} cps, successful ${m.successfulCps} cps, ${m.callsFailed + m.callsUnfinished} of ${m.callsCreated} failed, setup p95 ${p95}, peak ${m.peakConcurrent} calls, ${s.verdict.toUpperCase()}${why}`;
+  return `${head}: offered ${m.offeredCps} cps, successful ${m.successfulCps} cps, ${m.callsFailed + m.callsUnfinished} of ${m.callsCreated} failed, setup p50 ${ms(m.setupMs.p50)}, p95 ${ms(m.setupMs.p95)}, p99 ${ms(m.setupMs.p99)}, peak ${m.peakConcurrent} calls, ${s.verdict.toUpperCase()}${why}`;
 }
 
 const point = (s: StepRecord, x: number, y: number): ChartPoint => ({ x, y, colour: VERDICT_COLOUR[s.verdict], label: stepLabel(s), tag: `#${s.index}` });
@@ -41,20 +41,21 @@ export function rateChart(steps: StepRecord[], sut: string, maxCps?: number): st
 }
 
 export function setupChart(steps: StepRecord[], sut: string, sl: ServiceLevel): string {
-  const measured = steps.filter((s) => s.measurement.setupMs.p95 !== undefined);
+  const pctl = sl.setupPercentile;
+  const measured = steps.filter((s) => s.measurement.setupMs[pctl] !== undefined);
   return renderChart({
-    title: `${sut}: call setup time p95 by call rate`,
+    title: `${sut}: call setup time ${pctl} by call rate`,
     xLabel: 'offered call rate (calls/s)',
-    yLabel: 'setup time INVITE to 200 OK, p95 (ms)',
+    yLabel: `setup time INVITE to 200 OK, ${pctl} (ms)`,
     series: [
       {
-        name: 'p95 per step',
+        name: `${pctl} per step`,
         colour: '#555555',
         line: true,
-        points: measured.map((s) => point(s, s.measurement.offeredCps, s.measurement.setupMs.p95!)),
+        points: measured.map((s) => point(s, s.measurement.offeredCps, s.measurement.setupMs[pctl]!)),
       },
     ],
-    references: [{ y: sl.maxSetupP95Ms, label: `SLO limit: ${sl.maxSetupP95Ms} ms`, colour: '#ff7f0e' }],
+    references: [{ y: sl.maxSetupMs, label: `SLO limit: ${sl.maxSetupMs} ms`, colour: '#ff7f0e' }],
     legend: VERDICT_LEGEND,
   });
 }

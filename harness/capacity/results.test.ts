@@ -25,7 +25,7 @@ function step(index: number, kind: StepRecord['kind'], target: number, verdict: 
       callsFailed: verdict === 'pass' ? 0 : 10,
       callsUnfinished: 0,
       failures: {},
-      setupMs: { p95: 12, samples: 100 },
+      setupMs: { p95: 12, p99: 14, samples: 100 },
       messages: 700,
       retransmissions: 0,
       peakConcurrent: kind === 'rate' ? 30 : target,
@@ -68,9 +68,9 @@ describe('capacity results', () => {
     expect(r.machine.cores).toBeGreaterThan(0);
     expect(r.machine.memoryMiB).toBeGreaterThan(0);
     const lines = summaryLines(r).join('\n');
-    expect(lines).toContain('highest call rate within the service level: 40 cps');
+    expect(lines).toContain('session establishment rate (RFC 7501) within the service level: 40 sessions/s');
     expect(lines).toContain('first violation at 80 cps (step 3)');
-    expect(lines).toContain('most simultaneous calls within the service level: 400 (target 400, started at 50 cps, step 4)');
+    expect(lines).toContain('session capacity (RFC 7501) within the service level: 400 simultaneous sessions (target 400, started at 50 cps, step 4)');
   });
 
   it('writes capacity.json with relative evidence folders, and the three plots', () => {
@@ -78,7 +78,7 @@ describe('capacity results', () => {
     const json = JSON.parse(readFileSync(files.json, 'utf8')) as CapacityResult;
     expect(json.sut.name).toBe('sbc-x');
     expect(json.rate.steps.map((s) => s.evidenceDir)).toEqual(['steps/s1', 'steps/s2', 'steps/s3']);
-    expect(json.plots).toEqual(['rate-offered-vs-successful.svg', 'rate-setup-p95.svg', 'concurrency.svg']);
+    expect(json.plots).toEqual(['rate-offered-vs-successful.svg', 'rate-setup-time.svg', 'concurrency.svg']);
     for (const p of files.plots) expect(existsSync(p)).toBe(true);
   });
 
@@ -92,7 +92,7 @@ describe('capacity results', () => {
       options: capacityOptions(),
       outcome: { rate: { steps: [], stoppedBy: 'min-failed' }, concurrencySkipped: 'no call rate met the service level' },
     });
-    expect(summaryLines(skipped).join('\n')).toContain('most simultaneous calls: not measured (no call rate met the service level)');
+    expect(summaryLines(skipped).join('\n')).toContain('session capacity (RFC 7501, simultaneous sessions): not measured (no call rate met the service level)');
     expect(skipped.rate.meaning).toBe('no step met the service level (stopped: min-failed)');
   });
 });

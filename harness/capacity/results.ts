@@ -26,6 +26,7 @@ export interface Maximum {
   successfulCps: number;
   peakConcurrent: number;
   setupP95Ms?: number;
+  setupP99Ms?: number;
 }
 
 export interface PhaseResult {
@@ -93,6 +94,7 @@ function phaseResult(r: SearchResult<StepRecord> | undefined, unit: string): Pha
     successfulCps: best.step.measurement.successfulCps,
     peakConcurrent: best.step.measurement.peakConcurrent,
     setupP95Ms: best.step.measurement.setupMs.p95,
+    setupP99Ms: best.step.measurement.setupMs.p99,
   };
   const firstFailure = r.firstFail && { value: r.firstFail.value, step: r.firstFail.step.index, violations: r.firstFail.step.violations };
   return { steps: r.steps, maximum, firstFailure, stoppedBy: r.stoppedBy, meaning: meaningOf(r.stoppedBy, unit, best?.value, r.firstFail?.value) };
@@ -127,7 +129,7 @@ export function writeCapacityResults(dir: string, result: CapacityResult): { jso
   mkdirSync(dir, { recursive: true });
   const plots: [string, string][] = [
     ['rate-offered-vs-successful.svg', rateChart(result.rate.steps, result.sut.name, result.rate.maximum?.successfulCps)],
-    ['rate-setup-p95.svg', setupChart(result.rate.steps, result.sut.name, result.serviceLevel)],
+    ['rate-setup-time.svg', setupChart(result.rate.steps, result.sut.name, result.serviceLevel)],
   ];
   if (result.concurrency.steps.length) {
     plots.push(['concurrency.svg', concurrencyChart(result.concurrency.steps, result.sut.name, result.concurrency.maximum?.peakConcurrent)]);
@@ -171,17 +173,17 @@ export function summaryLines(r: CapacityResult): string[] {
   const rm = r.rate.maximum;
   lines.push(
     rm
-      ? `highest call rate within the service level: ${rm.value} cps (offered ${rm.offeredCps}, successful ${rm.successfulCps} cps, setup p95 ${rm.setupP95Ms ?? 'n/a'} ms, step ${rm.step}); ${r.rate.meaning}`
-      : `highest call rate within the service level: none; ${r.rate.meaning}`,
+      ? `session establishment rate (RFC 7501) within the service level: ${rm.value} sessions/s (offered ${rm.offeredCps}, successful ${rm.successfulCps} cps, setup p95 ${rm.setupP95Ms ?? 'n/a'} ms, p99 ${rm.setupP99Ms ?? 'n/a'} ms, step ${rm.step}); ${r.rate.meaning}`
+      : `session establishment rate (RFC 7501) within the service level: none; ${r.rate.meaning}`,
   );
   if (r.rate.firstFailure) lines.push(`  first violation at ${r.rate.firstFailure.value} cps (step ${r.rate.firstFailure.step}): ${r.rate.firstFailure.violations.join('; ')}`);
   const cm = r.concurrency.maximum;
-  if (r.concurrency.skipped) lines.push(`most simultaneous calls: not measured (${r.concurrency.skipped})`);
+  if (r.concurrency.skipped) lines.push(`session capacity (RFC 7501, simultaneous sessions): not measured (${r.concurrency.skipped})`);
   else {
     lines.push(
       cm
-        ? `most simultaneous calls within the service level: ${cm.peakConcurrent} (target ${cm.value}, started at ${cm.offeredCps} cps, step ${cm.step}); ${r.concurrency.meaning}`
-        : `most simultaneous calls within the service level: none; ${r.concurrency.meaning}`,
+        ? `session capacity (RFC 7501) within the service level: ${cm.peakConcurrent} simultaneous sessions (target ${cm.value}, started at ${cm.offeredCps} cps, step ${cm.step}); ${r.concurrency.meaning}`
+        : `session capacity (RFC 7501) within the service level: none; ${r.concurrency.meaning}`,
     );
     if (r.concurrency.firstFailure) lines.push(`  first violation at ${r.concurrency.firstFailure.value} calls (step ${r.concurrency.firstFailure.step}): ${r.concurrency.firstFailure.violations.join('; ')}`);
   }

@@ -140,7 +140,7 @@ function simulatedSbc(limitCps: number, maxCalls: number): CallerDriver & { plan
         callsFailed: failed,
         callsUnfinished: 0,
         failures: failed ? { FailedUnexpectedMessage: failed } : {},
-        setupMs: { p95: over > 0 ? 800 : 15, samples: plan.calls - failed },
+        setupMs: { p95: over > 0 ? 800 : 15, p99: over > 0 ? 900 : 18, samples: plan.calls - failed },
         messages: plan.calls * 7,
         retransmissions: 0,
         peakConcurrent: peak,
@@ -175,7 +175,7 @@ describe('capacity controller', () => {
     expect(now).toBeLessThanOrEqual(1200 * 1000);
     expect(steps).toEqual(Array.from({ length: steps.length }, (_, i) => i + 1));
     expect(lines.filter((l) => / \| (PASS|FAIL)/.test(l))).toHaveLength(steps.length);
-    expect(lines.find((l) => l.startsWith('rate #1'))).toMatch(/^rate #1 ramp +20 cps \| offered 20 cps.*p95 setup 15 ms.*PASS$/);
+    expect(lines.find((l) => l.startsWith('rate #1'))).toMatch(/^rate #1 ramp +20 cps \| offered 20 cps.*setup p50\/p95\/p99 -\/15\/18 ms.*PASS$/);
     // Concurrency steps hold every call at once: the calls are all started within half the hold.
     for (const p of sbc.plans.filter((x) => x.name.startsWith('conc'))) expect(p.calls / p.rateCps).toBeLessThanOrEqual(p.holdMs / 2000 + 1);
   });

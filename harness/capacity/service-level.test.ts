@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SERVICE_LEVEL, evaluateStep, parseServiceLevel, type StepMeasurement } from './service-level';
+import { DEFAULT_SERVICE_LEVEL, LEGACY_SERVICE_LEVEL, evaluateStep, parseServiceLevel, type StepMeasurement } from './service-level';
 
 const good: StepMeasurement = {
   targetCps: 50,
@@ -37,10 +37,14 @@ describe('service level evaluation', () => {
     expect(v.violations[0]).toContain('10 unfinished');
   });
 
-  it('fails a step whose setup time p95 exceeds the limit', () => {
-    const v = evaluateStep(withFields({ setupMs: { p95: 501, samples: 500 } }), DEFAULT_SERVICE_LEVEL);
-    expect(v.violations).toEqual(['setup time p95 501 ms > 500 ms']);
-    expect(evaluateStep(withFields({ setupMs: { p95: 500, samples: 500 } }), DEFAULT_SERVICE_LEVEL).verdict).toBe('pass');
+  it('fails a step whose setup time p99 exceeds 200 ms (the default), or p95 500 ms (legacy)', () => {
+    const v = evaluateStep(withFields({ setupMs: { p95: 150, p99: 201, samples: 500 } }), DEFAULT_SERVICE_LEVEL);
+    expect(v.violations).toEqual(['setup time p99 201 ms > 200 ms']);
+    expect(evaluateStep(withFields({ setupMs: { p95: 150, p99: 200, samples: 500 } }), DEFAULT_SERVICE_LEVEL).verdict).toBe('pass');
+    expect(evaluateStep(withFields({ setupMs: { p95: 501, p99: 900, samples: 500 } }), LEGACY_SERVICE_LEVEL).violations).toEqual(['setup time p95 501 ms > 500 ms']);
+    expect(evaluateStep(withFields({ setupMs: { p95: 500, p99: 900, samples: 500 } }), LEGACY_SERVICE_LEVEL).verdict).toBe('pass');
+    expect(parseServiceLevel('legacy')).toEqual(LEGACY_SERVICE_LEVEL);
+    expect(parseServiceLevel('legacy,failed=1%')).toMatchObject({ setupPercentile: 'p95', maxSetupMs: 500, maxFailedRatio: 0.01 });
   });
 
   it('fails a step with successful calls but no setup time measured', () => {
@@ -78,7 +82,7 @@ describe('service level evaluation', () => {
 
   it('lists every violated limit and the extra checks', () => {
     const v = evaluateStep(
-      withFields({ callsFailed: 50, callsSucceeded: 450, setupMs: { p95: 900, samples: 450 }, retransmissions: 400 }),
+      withFields({ callsFailed: 50, callsSucceeded: 450, setupMs: { p95: 900, p99: 950, samples: 450 }, retransmissions: 400 }),
       DEFAULT_SERVICE_LEVEL,
       [{ ok: false, violation: 'held only 10 of 20 calls at once' }, { ok: true, violation: 'not shown' }],
     );
@@ -89,10 +93,12 @@ describe('service level evaluation', () => {
   it('reads service level overrides', () => {
     expect(parseServiceLevel('failed=0.5%, p95=300ms, retrans=2%')).toEqual({
       maxFailedRatio: 0.005,
-      maxSetupP95Ms: 300,
+      setupPercentile: 'p95',
+      maxSetupMs: 300,
       maxRetransmissionRatio: 0.02,
       minOfferedRatio: 0.9,
     });
+    expect(parseServiceLevel('p99=150ms')).toMatchObject({ setupPercentile: 'p99', maxSetupMs: 150 });
     expect(parseServiceLevel('offered=0.8').minOfferedRatio).toBe(0.8);
     expect(() => parseServiceLevel('p95=5%')).toThrow(/time in ms/);
     expect(() => parseServiceLevel('mos=3')).toThrow(/cannot read/);

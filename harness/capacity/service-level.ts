@@ -1,3 +1,4 @@
+import type { StepCost } from './sut-cost';
 import { DEFAULT_MEDIA_LEVEL, evaluateMedia, type MediaLevel, type MediaSample } from './media-quality';
 
 /**
@@ -7,8 +8,10 @@ import { DEFAULT_MEDIA_LEVEL, evaluateMedia, type MediaLevel, type MediaSample }
 export interface ServiceLevel {
   /** Highest share of failed calls among the calls a step created (0.001 = 0.1 %). */
   maxFailedRatio: number;
-  /** Highest 95th percentile of call setup time, INVITE sent to 200 OK received, in ms. */
-  maxSetupP95Ms: number;
+  /** Which percentile of call setup time (INVITE sent to 200 OK received) the limit applies to. */
+  setupPercentile: SetupPercentile;
+  /** Highest setup time at that percentile, in ms. */
+  maxSetupMs: number;
   /** Highest share of retransmitted messages among all messages the caller sent and received. */
   maxRetransmissionRatio: number;
   /**
@@ -20,11 +23,26 @@ export interface ServiceLevel {
   media?: MediaLevel;
 }
 
+export type SetupPercentile = 'p95' | 'p99';
+
+/**
+ * What operators accept before a rollout: at most 0.1 % failed calls, 99 % of calls set up within
+ * 200 ms, at most 1 % retransmissions (the caller must also offer 90 % of the target rate, or the step
+ * measured the generator, not the SBC).
+ */
 export const DEFAULT_SERVICE_LEVEL: Readonly<ServiceLevel> = Object.freeze({
   maxFailedRatio: 0.001,
-  maxSetupP95Ms: 500,
+  setupPercentile: 'p99',
+  maxSetupMs: 200,
   maxRetransmissionRatio: 0.01,
   minOfferedRatio: 0.9,
+});
+
+/** The looser level of earlier releases (setup p95 <= 500 ms), reachable as `--slo legacy`. */
+export const LEGACY_SERVICE_LEVEL: Readonly<ServiceLevel> = Object.freeze({
+  ...DEFAULT_SERVICE_LEVEL,
+  setupPercentile: 'p95',
+  maxSetupMs: 500,
 });
 
 /** What one step measured, from the caller's point of view (the only view every SBC offers). */
@@ -53,6 +71,8 @@ export interface StepMeasurement {
   core?: CoreTraffic;
   /** The step's media probe calls, when it placed any. */
   media?: MediaSample;
+  /** What the step cost the SUT (CPU per call, memory per simultaneous call), from /proc of the SBC's namespace. */
+  cost?: StepCost;
 }
 
 export interface CoreTraffic {
@@ -103,9 +123,10 @@ export function evaluateStep(m: StepMeasurement, sl: ServiceLevel, extra: ExtraC
     const unfinished = m.callsUnfinished ? `, ${m.callsUnfinished} unfinished` : '';
     violations.push(`failed calls ${pct(failed)} > ${pct(sl.maxFailedRatio)} (${m.callsFailed} failed${unfinished} of ${m.callsCreated})`);
   }
-  if (m.callsSucceeded > 0 && m.setupMs.p95 === undefined) violations.push('no setup time was measured');
-  if (m.setupMs.p95 !== undefined && m.setupMs.p95 > sl.maxSetupP95Ms) {
-    violations.push(`setup time p95 ${m.setupMs.p95} ms > ${sl.maxSetupP95Ms} ms`);
+  const setup = m.setupMs[sl.setupPercentile];
+  if (m.callsSucceeded > 0 && setup === undefined) violations.push('no setup time was measured');
+  if (setup !== undefined && setup > sl.maxSetupMs) {
+    violations.push(`setup time ${sl.setupPercentile} ${setup} ms > ${sl.maxSetupMs} ms`);
   }
   const retrans = retransmissionRatio(m);
   if (retrans > sl.maxRetransmissionRatio) {
@@ -120,19 +141,27 @@ export function evaluateStep(m: StepMeasurement, sl: ServiceLevel, extra: ExtraC
   return { verdict: violations.length === 0 ? 'pass' : 'fail', violations };
 }
 
-/** Parses `key=value,...` overrides of the service level (CLI `--slo failed=0.5%,p95=300,loss=2%,jitter=20ms`). */
+/**
+ * Parses `key=value,...` overrides of the service level (CLI `--slo failed=0.5%,p99=300ms,loss=2%,jitter=20ms`).
+ * `legacy` first starts from LEGACY_SERVICE_LEVEL instead of the default (`--slo legacy` or `legacy,failed=1%`).
+ */
 export function parseServiceLevel(text: string, base: ServiceLevel = DEFAULT_SERVICE_LEVEL): ServiceLevel {
-  const out = { ...base };
-  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
-    const m = /^(failed|p95|retrans|offered|loss|jitter)=([0-9.]+)(%|ms)?$/.exec(part);
-    if (!m) throw new Error(`service level: cannot read "${part}" (expected failed=0.1%, p95=500ms, retrans=1%, offered=90%, loss=1%, jitter=30ms)`);
+  const parts = text.split(',').map((p) => p.trim()).filter(Boolean);
+  const out = { ...(parts[0] === 'legacy' ? LEGACY_SERVICE_LEVEL : base) };
+  if (parts[0] === 'legacy') parts.shift();
+  for (const part of parts) {
+    const m = /^(failed|p95|p99|retrans|offered|loss|jitter)=([0-9.]+)(%|ms)?$/.exec(part);
+    if (!m) throw new Error(`service level: cannot read "${part}" (expected legacy, failed=0.1%, p99=200ms or p95=500ms, retrans=1%, offered=90%, loss=1%, jitter=30ms)`);
     const [, key, num, unit] = m;
     const v = Number(num);
     if (!Number.isFinite(v)) throw new Error(`service level: "${part}" is not a number`);
     const ratio = unit === '%' ? v / 100 : v;
-    if (key === 'p95' || key === 'jitter') {
+    if (key === 'p95' || key === 'p99' || key === 'jitter') {
       if (unit === '%') throw new Error(`service level: ${key} is a time in ms, not "${part}"`);
-      if (key === 'p95') out.maxSetupP95Ms = v;
+      if (key === 'p95' || key === 'p99') {
+        out.setupPercentile = key;
+        out.maxSetupMs = v;
+      }
       else out.media = { ...(out.media ?? DEFAULT_MEDIA_LEVEL), maxJitterP95Ms: v };
     } else if (unit === 'ms') {
       throw new Error(`service level: ${key} is a ratio, not "${part}"`);
@@ -146,7 +175,7 @@ export function parseServiceLevel(text: string, base: ServiceLevel = DEFAULT_SER
 
 /** `withMedia`: the run placed media probes, so their criterion applies too. */
 export function describeServiceLevel(sl: ServiceLevel, withMedia = false): string {
-  const text = `failed calls <= ${pct(sl.maxFailedRatio)}, setup p95 <= ${sl.maxSetupP95Ms} ms, retransmissions <= ${pct(sl.maxRetransmissionRatio)} of messages, offered >= ${pct(sl.minOfferedRatio)} of target`;
+  const text = `failed calls <= ${pct(sl.maxFailedRatio)}, setup ${sl.setupPercentile} <= ${sl.maxSetupMs} ms, retransmissions <= ${pct(sl.maxRetransmissionRatio)} of messages, offered >= ${pct(sl.minOfferedRatio)} of target`;
   if (!withMedia) return text;
   const media = sl.media ?? DEFAULT_MEDIA_LEVEL;
   return `${text}, media probes: loss <= ${pct(media.maxLossRatio)}, jitter p95 <= ${media.maxJitterP95Ms} ms, no damaged payload`;

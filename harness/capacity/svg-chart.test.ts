@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StepRecord } from './controller';
 import { concurrencyChart, rateChart, setupChart, VERDICT_COLOUR } from './plots';
-import { DEFAULT_SERVICE_LEVEL } from './service-level';
+import { DEFAULT_SERVICE_LEVEL, LEGACY_SERVICE_LEVEL } from './service-level';
 import { escapeXml, niceTicks, renderChart } from './svg-chart';
 
 /**
@@ -50,7 +50,7 @@ function step(index: number, verdict: 'pass' | 'fail', offered: number, ok: numb
       callsFailed: (offered - ok) * 10,
       callsUnfinished: 0,
       failures: {},
-      setupMs: { p95, samples: ok * 10 },
+      setupMs: { p95, p99: p95, samples: ok * 10 },
       messages: 0,
       retransmissions: 0,
       peakConcurrent: kind === 'rate' ? offered * 2 : ok * 10,
@@ -139,11 +139,13 @@ describe('capacity plots', () => {
     expect(svg).toContain('FAIL: setup time p95 900 ms &gt; 500 ms &amp; &quot;more&quot; &lt;here&gt;');
   });
 
-  it('plots the setup time p95 of the steps that measured one, with the limit', () => {
+  it('plots the setup time percentile of the service level for the steps that measured one, with the limit', () => {
     const svg = setupChart(steps, 'sbc', DEFAULT_SERVICE_LEVEL);
     assertWellFormedXml(svg);
     expect(pointsOf(svg).map((p) => [p.x, p.y])).toEqual([[20, 8], [32, 12], [51, 900]]);
-    expect(svg).toContain('SLO limit: 500 ms');
+    expect(svg).toContain('SLO limit: 200 ms');
+    expect(svg).toContain('setup time p99 by call rate');
+    expect(setupChart(steps, 'sbc', LEGACY_SERVICE_LEVEL)).toContain('SLO limit: 500 ms');
   });
 
   it('plots target against held simultaneous calls', () => {
