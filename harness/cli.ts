@@ -5,8 +5,9 @@ import { runCapacityInTopology } from './capacity/capacity-run';
 import { compareResults, comparisonLines, writeComparison } from './capacity/compare';
 import type { CapacityResult } from './capacity/results';
 import { EXIT, parseCommandLine, UsageError } from './cli-args';
-import { buildCertificate, evidenceIndex, writeCertificate } from './report/certificate';
 import { readCucumberMessages, type ScenarioResult } from './report/cucumber-results';
+import { writeRunReport } from './report/run-report';
+import { topologyHosts } from './report/sip-ladder';
 import { loadSutProfile, SutProfileError } from './sut/profile';
 import { bringUp, tearDownStaleOnly, type Topology } from '../topology/netns-provider';
 import { REPO_ROOT } from '../topology/paths';
@@ -120,9 +121,10 @@ async function shutdown(signal: string): Promise<void> {
 async function features(o: { profileFile: string; reportDir: string; runId: string; tags?: string; robustnessCases?: number }): Promise<Counts & { scenarios: ScenarioResult[] }> {
   log(`\n== acceptance features against ${relative(REPO_ROOT, o.profileFile)}`);
   topology = await up({ profileFile: o.profileFile, reportDir: o.reportDir, log });
+  const { state } = topology;
   let scenarios: ScenarioResult[] = [];
+  const ndjson = join(o.reportDir, 'cucumber.ndjson');
   try {
-    const ndjson = join(o.reportDir, 'cucumber.ndjson');
     mkdirSync(join(o.reportDir, 'capture'), { recursive: true });
     const args = [
       'netns', 'exec', topology.state.namespaces.pub,
@@ -131,7 +133,6 @@ async function features(o: { profileFile: string; reportDir: string; runId: stri
       join(REPO_ROOT, 'node_modules', '@cucumber', 'cucumber', 'bin', 'cucumber.js'),
       '--format', `message:${ndjson}`,
       '--format', `html:${join(o.reportDir, 'cucumber.html')}`,
-      '--format', `junit:${join(o.reportDir, 'junit.xml')}`,
     ];
     if (o.tags) args.push('--tags', `(${o.tags}) and not @capacity`);
     const env = { ...process.env, [STATE_ENV]: topology.stateFile, ...(o.robustnessCases ? { SBCX_ROBUSTNESS_CASES: String(o.robustnessCases) } : {}) };
@@ -139,22 +140,17 @@ async function features(o: { profileFile: string; reportDir: string; runId: stri
     cucumberKill = run.kill;
     await run.done;
     cucumberKill = undefined;
-    if (existsSync(ndjson)) scenarios = readCucumberMessages(ndjson);
+    scenarios = readCucumberMessages(ndjson).scenarios.filter((s) => s.selected && !s.tags.includes('capacity'));
   } finally {
     const problems = await topology.down();
     for (const p of problems) log(`cleanup: ${p}`);
     topology = undefined;
   }
-  const profileName = /^name:\s*(\S+)/m.exec(readFileSync(o.profileFile, 'utf8'))?.[1] ?? o.profileFile;
-  const cert = buildCertificate({
-    sut: profileName,
-    runId: o.runId,
-    scenarios,
-    evidence: evidenceIndex(o.reportDir),
-  });
-  const files = writeCertificate(o.reportDir, cert);
-  log(`\n== certificate for ${profileName}: ${cert.summary.pass} pass, ${cert.summary.fail} fail, ${cert.summary['not run']} not run`);
-  for (const r of cert.requirements) log(`  ${r.id.padEnd(8)} ${r.verdict.padEnd(8)} ${r.title}`);
+  // The certificate (and junit.xml, with the unit tests of vitest.json) from the ndjson and the captures.
+  const { certificate: cert, files } = await writeRunReport({ reportDir: o.reportDir, repoRoot: REPO_ROOT, runId: o.runId, profileFile: o.profileFile, tagFilter: o.tags, provider: state.provider, hosts: topologyHosts(state.addresses), log });
+  log(`\n== certificate for ${cert.sut.name}: ${cert.summary.pass} pass, ${cert.summary.fail} fail, ${cert.summary.incomplete} incomplete${cert.run.complete ? '' : ' (partial run)'}`);
+  for (const r of cert.requirements) log(`  ${r.id.padEnd(8)} ${r.verdict.padEnd(10)} ${r.title}${r.verdict === 'pass' ? '' : `: ${r.reason.slice(0, 160)}`}`);
+  log(cert.summary.text);
   log(`reports: ${relative(process.cwd(), o.reportDir)}/ (certificate.html, cucumber.html, junit.xml, scenarios/)  ${relative(process.cwd(), files.html)}`);
   const passed = scenarios.filter((s) => s.status === 'passed').length;
   const skipped = scenarios.filter((s) => s.status === 'skipped').length;

@@ -89,6 +89,9 @@ AfterAll({ timeout: 120_000 }, async function () {
   if (!captures) return;
   const { dir, pub, core } = captures;
   captures = undefined;
+  // The scenario pcaps and ladders are cut from these files after the run: a marker through each zone
+  // proves the last scenario's packets are in them before dumpcap is stopped.
+  await Promise.all([pub.sync(), core.sync()].map((p) => p.catch(() => undefined)));
   const [pubSummary, coreSummary] = await Promise.all([pub.stop(), core.stop()]);
   const log = [pubSummary, coreSummary].map((s) => `${s.file}: dumpcap exit ${s.exit}, dropped ${s.dropped ?? '?'}\n${s.log}`).join('\n\n');
   writeFileSync(join(dir, 'dumpcap.log'), `${log}\n`);

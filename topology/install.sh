@@ -14,6 +14,8 @@ declare -A NEED=(
   [ip]=iproute2
   [openssl]=openssl
   [psql]=postgresql-client
+  # Headless browser for the certificate's browser test (harness/report/browser.test.ts).
+  [chromium]=chromium
 )
 PG_BIN=/usr/lib/postgresql/15/bin
 

@@ -1,87 +1,166 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { REQUIREMENTS } from './requirements';
+/**
+ * The certificate as data (certificate.json, described by certificate.schema.json beside this file):
+ * who was certified, by which suite, where and when, with which tag filter, and per requirement the
+ * verdict, the reason in plain words and the evidence files of every scenario. certificate-html.ts
+ * renders it; nothing here reads the run's folders except through the options.
+ */
 import type { ScenarioResult } from './cucumber-results';
+import type { EvidenceLink } from './evidence-files';
+import { plainError, type PathContext } from './plain-words';
+import { REQUIREMENTS } from './requirements';
+import type { RobustnessSection } from './robustness';
+import type { MachineFacts, SuiteFacts, SutFacts } from './run-facts';
+import { certifiable, judgeRequirement, runComplete, scenarioOutcome, type JudgedScenario, type Outcome, type Verdict } from './verdicts';
 
-export type Verdict = 'pass' | 'fail' | 'not run';
+/** Bumped when a field changes meaning or goes away; added optional fields keep the version. */
+export const CERTIFICATE_VERSION = 1;
 
-export interface CertificateEntry {
+export type { Verdict } from './verdicts';
+
+export interface ScenarioEntry {
+  name: string;
+  /** Feature file and line, e.g. "features/options.feature:6". */
+  location: string;
+  outcome: Outcome;
+  /** Failed: the assertion's message in plain words. Incomplete: why it gave no answer. */
+  reason?: string;
+  /** Failed: the stack trace and the rest of a long message, paths removed. */
+  details?: string;
+  durationMs?: number;
+  /** Every evidence file of the scenario, relative to the report folder. */
+  evidence: EvidenceLink[];
+}
+
+export interface RequirementEntry {
   id: string;
   title: string;
   verdict: Verdict;
-  scenarios: { name: string; status: string; message?: string; evidence?: string }[];
+  /** One sentence: why this verdict. */
+  reason: string;
+  scenarios: ScenarioEntry[];
+  /** Checks stricter than the requirement: shown, never counted in the verdict. */
+  beyond: ScenarioEntry[];
 }
 
 export interface Certificate {
-  sut: string;
+  version: typeof CERTIFICATE_VERSION;
+  sut: SutFacts;
+  suite: SuiteFacts;
+  machine: MachineFacts;
+  topology: { provider: string };
+  run: {
+    id: string;
+    generatedAt: string;
+    /** The cucumber tag expression the run was limited to; null: every scenario was selected. */
+    tagFilter: string | null;
+    /** Every scenario of the features ran and gave an answer. */
+    complete: boolean;
+    scenarios: { total: number; passed: number; failed: number; incomplete: number };
+  };
+  summary: { pass: number; fail: number; incomplete: number; text: string };
+  requirements: RequirementEntry[];
+  /** Run-wide evidence (captures and their audits, cucumber's report, logs), relative to the report folder. */
+  runEvidence: EvidenceLink[];
+  robustness?: RobustnessSection;
+}
+
+export interface CertificateInput {
+  sut: SutFacts;
+  suite: SuiteFacts;
+  machine: MachineFacts;
+  provider: string;
   runId: string;
-  generatedAt: string;
-  summary: Record<Verdict, number>;
-  requirements: CertificateEntry[];
+  tagFilter?: string;
+  scenarios: ScenarioResult[];
+  runFinished: boolean;
+  paths: PathContext;
+  evidence?: (s: ScenarioResult) => EvidenceLink[];
+  runEvidence?: EvidenceLink[];
+  robustness?: RobustnessSection;
+  now?: Date;
 }
 
-/** A requirement passes when at least one of its scenarios ran and none failed; with none run it is "not run". */
-export function buildCertificate(o: { sut: string; runId: string; scenarios: ScenarioResult[]; evidence?: (s: ScenarioResult) => string | undefined }): Certificate {
-  const requirements = Object.entries(REQUIREMENTS).map(([id, title]): CertificateEntry => {
-    const mine = o.scenarios.filter((s) => s.tags.includes(id));
-    const ran = mine.filter((s) => s.status !== 'skipped');
-    const verdict: Verdict = ran.length === 0 ? 'not run' : ran.every((s) => s.status === 'passed') ? 'pass' : 'fail';
-    return {
-      id,
-      title,
-      verdict,
-      scenarios: mine.map((s) => ({ name: s.name, status: s.status, message: s.message, evidence: o.evidence?.(s) })),
-    };
-  });
-  const summary: Record<Verdict, number> = { pass: 0, fail: 0, 'not run': 0 };
-  for (const r of requirements) summary[r.verdict]++;
-  return { sut: o.sut, runId: o.runId, generatedAt: new Date().toISOString(), summary, requirements };
+function entry(j: JudgedScenario, o: CertificateInput): ScenarioEntry {
+  const s = j.scenario;
+  const e: ScenarioEntry = {
+    name: s.name,
+    location: `${s.uri}${s.line ? `:${s.line}` : ''}`,
+    outcome: j.outcome.outcome,
+    evidence: o.evidence?.(s) ?? [],
+  };
+  if (s.startedAt !== undefined && s.finishedAt !== undefined) e.durationMs = Math.round(s.finishedAt - s.startedAt);
+  if (j.outcome.outcome === 'failed') {
+    const p = plainError(j.outcome.why, o.paths);
+    e.reason = p.reason;
+    if (p.details) e.details = p.details;
+  } else if (j.outcome.why) e.reason = j.outcome.why;
+  return e;
 }
 
-const esc = (s: string): string => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-
-export function writeCertificate(dir: string, cert: Certificate): { json: string; html: string } {
-  const json = join(dir, 'certificate.json');
-  const html = join(dir, 'certificate.html');
-  writeFileSync(json, JSON.stringify(cert, null, 2));
-  const colour: Record<Verdict, string> = { pass: '#1a7f37', fail: '#cf222e', 'not run': '#6e7781' };
-  const rows = cert.requirements
-    .map(
-      (r) => `<tr><td>${r.id}</td><td>${esc(r.title)}</td><td style="color:${colour[r.verdict]};font-weight:bold">${r.verdict}</td><td>${r.scenarios
-        .map((s) => `<div>${esc(s.status)}: ${esc(s.name)}${s.evidence ? ` (<a href="${esc(s.evidence)}">evidence</a>)` : ''}${s.message ? `<pre>${esc(s.message.slice(0, 2000))}</pre>` : ''}</div>`)
-        .join('')}</td></tr>`,
-    )
-    .join('\n');
-  writeFileSync(
-    html,
-    `<!doctype html><html><head><meta charset="utf-8"><title>SBC certificate: ${esc(cert.sut)}</title>
-<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top}pre{white-space:pre-wrap;font-size:12px;max-width:60em}</style></head>
-<body><h1>SBC certificate: ${esc(cert.sut)}</h1><p>Run ${esc(cert.runId)}, ${esc(cert.generatedAt)}: ${cert.summary.pass} pass, ${cert.summary.fail} fail, ${cert.summary['not run']} not run.</p>
-<table><tr><th>ID</th><th>Requirement</th><th>Verdict</th><th>Scenarios</th></tr>
-${rows}
-</table></body></html>\n`,
-  );
-  return { json, html };
-}
-
-/**
- * Maps scenario names to their evidence folders (`scenarios/NNN-name/`, relative to the report), read
- * from the `evidence.json` each scenario writes; the certificate links every scenario to its evidence.
- */
-export function evidenceIndex(reportDir: string): (s: ScenarioResult) => string | undefined {
-  const root = join(reportDir, 'scenarios');
-  const byName = new Map<string, string[]>();
-  if (existsSync(root)) {
-    for (const dir of readdirSync(root).sort()) {
-      const file = join(root, dir, 'evidence.json');
-      if (!existsSync(file)) continue;
-      try {
-        const name = (JSON.parse(readFileSync(file, 'utf8')) as { scenario?: string }).scenario;
-        if (name) byName.set(name, [...(byName.get(name) ?? []), `scenarios/${dir}/`]);
-      } catch {
-        // a scenario killed while writing its evidence has none to link
-      }
-    }
+function requirementReason(verdict: Verdict, scenarios: ScenarioEntry[], runKnown: boolean): string {
+  const n = scenarios.length;
+  // No pickle at all: cucumber never got as far as loading the features, which says nothing of the suite's coverage.
+  if (!runKnown) return 'not run: the acceptance run produced no results (no scenario was loaded)';
+  if (n === 0) return 'no scenario of the suite checks this requirement';
+  if (verdict === 'pass') return n === 1 ? 'its scenario ran and passed' : `all ${n} of its scenarios ran and passed`;
+  if (verdict === 'fail') {
+    const failed = scenarios.filter((s) => s.outcome === 'failed');
+    const first = failed[0]!;
+    return `${failed.length} of ${n} scenarios failed; first: "${first.name}": ${first.reason}`;
   }
-  return (s) => byName.get(s.name)?.shift();
+  const missing = scenarios.filter((s) => s.outcome === 'incomplete');
+  const reasons = [...new Set(missing.map((s) => s.reason ?? 'not run'))];
+  return `${n === 1 ? 'its scenario' : `${missing.length} of ${n} scenarios`} gave no answer: ${reasons.join('; ')}`;
+}
+
+const list = (ids: string[]): string => ids.join(', ');
+
+/** The line a customer reads first. */
+export function summaryText(sut: SutFacts, requirements: RequirementEntry[], complete: boolean, tagFilter: string | null): string {
+  const by = (v: Verdict): string[] => requirements.filter((r) => r.verdict === v).map((r) => r.id);
+  const pass = by('pass');
+  const fail = by('fail');
+  const inc = by('incomplete');
+  const who = `${sut.name}${sut.version ? ` ${sut.version}` : ''}`;
+  const parts = [`${who} meets ${pass.length} of ${requirements.length} requirements`];
+  if (fail.length) parts.push(`fails ${fail.length} (${list(fail)})`);
+  if (inc.length) parts.push(`${inc.length} could not be fully checked (${list(inc)})`);
+  let text = `${parts.join('; ')}.`;
+  if (!complete) text += tagFilter ? ` This was a partial run, limited to the scenarios matching ${tagFilter}: it does not certify the SBC as a whole.` : ' Not every scenario gave an answer: this run does not certify the SBC as a whole.';
+  return text;
+}
+
+export function buildCertificate(o: CertificateInput): Certificate {
+  const requirements = Object.entries(REQUIREMENTS).map(([id, title]): RequirementEntry => {
+    const judged = judgeRequirement(id, o.scenarios, o.tagFilter);
+    const scenarios = judged.scenarios.map((j) => entry(j, o));
+    return { id, title, verdict: judged.verdict, reason: requirementReason(judged.verdict, scenarios, o.scenarios.length > 0), scenarios, beyond: judged.beyond.map((j) => entry(j, o)) };
+  });
+  const outcomes = certifiable(o.scenarios).map((s) => scenarioOutcome(s, o.tagFilter).outcome);
+  const complete = runComplete(o.scenarios, o.tagFilter, o.runFinished);
+  const tagFilter = o.tagFilter ?? null;
+  const count = (v: Verdict): number => requirements.filter((r) => r.verdict === v).length;
+  return {
+    version: CERTIFICATE_VERSION,
+    sut: o.sut,
+    suite: o.suite,
+    machine: o.machine,
+    topology: { provider: o.provider },
+    run: {
+      id: o.runId,
+      generatedAt: (o.now ?? new Date()).toISOString(),
+      tagFilter,
+      complete,
+      scenarios: {
+        total: outcomes.length,
+        passed: outcomes.filter((x) => x === 'passed').length,
+        failed: outcomes.filter((x) => x === 'failed').length,
+        incomplete: outcomes.filter((x) => x === 'incomplete').length,
+      },
+    },
+    summary: { pass: count('pass'), fail: count('fail'), incomplete: count('incomplete'), text: summaryText(o.sut, requirements, complete, tagFilter) },
+    requirements,
+    runEvidence: o.runEvidence ?? [],
+    ...(o.robustness ? { robustness: o.robustness } : {}),
+  };
 }

@@ -39,6 +39,8 @@ export const sutProfileSchema = z
   .object({
     name: z.string().min(1),
     description: z.string().optional(),
+    /** The SBC's version or build, shown on the certificate (a YAML number such as 5.6 is taken as written). */
+    version: z.union([z.string().min(1), z.number()]).optional(),
     sbc: z.object({ public: endpoint, core: endpoint }).strict(),
     /** Host names of the core that must never be seen on the public side (addresses are known from the topology). */
     coreHostNames: z.array(z.string()).default([]),
