@@ -28,6 +28,7 @@ class FakeListener implements Listener {
   readonly protocol = 'udp' as const;
   readonly local: Endpoint;
   readonly sent: string[] = [];
+  readonly to: Endpoint[] = [];
   private handler: ((data: Buffer, source: Endpoint) => void) | undefined;
   constructor(readonly zone: string, address: string) {
     this.local = { address, port: 5060 };
@@ -35,8 +36,9 @@ class FakeListener implements Listener {
   listen(): Promise<void> {
     return Promise.resolve();
   }
-  send(data: Buffer): Promise<void> {
+  send(data: Buffer, to: Endpoint): Promise<void> {
     this.sent.push(data.toString('latin1'));
+    this.to.push(to);
     return Promise.resolve();
   }
   onData(handler: (data: Buffer, source: Endpoint) => void): void {
@@ -222,6 +224,7 @@ describe('7. a 400 wherever the top Via is readable', () => {
     ['a method that is a token but not letters', (s) => s.replace(/INVITE/g, 'INV1TE-X').replace('CSeq: 1 INV1TE-X', 'CSeq: 1 INVITE')],
     ['a broken second Via', (s) => s.replace('Max-Forwards', 'Via: SIP/2.0/UDP\r\nMax-Forwards')],
     ['a header line without colon', (s) => s.replace('Max-Forwards: 70', 'Max-Forwards 70')],
+    ['a top Via with port 0', (s) => s.replace('127.0.0.30:5070;branch', '127.0.0.30:0;branch')],
   ];
   it.each(cases)('answers %s with 400 to the source', async (_what, mutate) => {
     const { pub, delivered } = transportWithLimits();
@@ -231,6 +234,7 @@ describe('7. a 400 wherever the top Via is readable', () => {
     expect(pub.sent).toHaveLength(1);
     expect(pub.sent[0]).toMatch(/^SIP\/2\.0 400 /);
     expect(pub.sent[0]).toMatch(/received=127\.0\.0\.30;rport=5070/);
+    expect(pub.to).toEqual([CALLER]);
   });
 
   it('still drops what has no readable top Via, and never answers an ACK', async () => {

@@ -206,7 +206,8 @@ export class TransportLayer {
       return;
     }
     this.log.info('malformed request answered 400', { zone, source, reason });
-    this.sendResponse(response, { zone, protocol: listener.protocol, ...(connectionId === undefined ? {} : { connectionId }) })
+    // To the packet's source: the Via the 400 carries says the same (received/rport), or could not be parsed.
+    this.send(response, { zone, protocol: listener.protocol, endpoint: source, ...(connectionId === undefined ? {} : { connectionId }) })
       .catch((sendErr: unknown) => this.log.warn('cannot send 400', { zone, err: sendErr }));
   }
 }
@@ -248,15 +249,21 @@ function badRequestFor(err: SipParseError, source: Endpoint): SipResponse | unde
   const method = /^([^\s]+)[ \t]+\S/.exec(partial.startLine)?.[1];
   if (method === undefined || /^SIP\//i.test(method) || method.toUpperCase() === 'ACK') return undefined;
   const headers = new Headers(partial.headers.map((h) => ({ ...h })));
-  let topVia: Via;
+  // The first Via field as written; its first element is cut at a comma only if the list splits.
+  const topText = (headers.getFields('via')[0] ?? '').trim();
+  let via: string;
   try {
-    topVia = parseVia(headers.getValues('via')[0] ?? '');
+    const topVia = parseVia(headers.getValues('via')[0] ?? '');
+    via = serializeVia({ ...topVia, params: withParam(withParam(topVia.params, 'received', source.address), 'rport', String(source.port)) });
   } catch {
-    return undefined;
+    // A top Via that names SIP/2.0 and a transport but has a bad sent-by (port 0, a bad host) still
+    // identifies the request's hop: it is echoed as written and the answer goes to the packet's
+    // source (RFC 3581 symmetric response), which is where `received`/`rport` would send it anyway.
+    if (!/^SIP\s*\/\s*2\.0\s*\/\s*[A-Za-z]+\s+[^\s;,]+/i.test(topText) || hasControl(topText) || topText.length > 1024) return undefined;
+    via = `${topText.split(',')[0]};received=${source.address};rport=${source.port}`;
   }
   const response = new SipResponse(400, reasonFromError(err.message));
-  const viaParams = withParam(withParam(topVia.params, 'received', source.address), 'rport', String(source.port));
-  response.headers.append('Via', serializeVia({ ...topVia, params: viaParams }));
+  response.headers.append('Via', via);
   for (const name of ['from', 'to', 'call-id', 'cseq']) {
     const value = headers.get(name);
     // Copied only when printable: a NUL or a CR would break the answer's own framing.
