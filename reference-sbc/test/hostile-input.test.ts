@@ -99,6 +99,9 @@ describe('1. size limits towards the core', () => {
   it('regenerates display names: control characters gone, cut, re-quoted', () => {
     expect(regenerateDisplayName(`Eve\r\nVia: x ${'z'.repeat(500)}`, 64)).toBe(`Eve Via: x ${'z'.repeat(53)}`);
     expect(regenerateDisplayName('\x00\x01', 64)).toBeUndefined();
+    // Bytes that are not UTF-8 become U+FFFD (as UTF-8 bytes in the latin1 header text); a cut keeps whole characters.
+    expect(regenerateDisplayName('\xff\xfeA', 64)).toBe(Buffer.from('\ufffd\ufffdA', 'utf8').toString('latin1'));
+    expect(regenerateDisplayName(Buffer.from('ééé', 'utf8').toString('latin1'), 2)).toBe(Buffer.from('éé', 'utf8').toString('latin1'));
   });
 
   it('carries to the core only allow-listed headers and a bounded, re-quoted display name', async () => {

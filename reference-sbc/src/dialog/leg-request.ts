@@ -67,14 +67,17 @@ export function createLegInvite(spec: LegInviteSpec): SipRequest {
 }
 
 /**
- * A display name regenerated, never copied (issue 11 point 1): control characters become spaces,
- * white space runs collapse, the result is cut to `maxChars` and quoted afresh. Nothing the caller
+ * A display name regenerated, never copied (issue 11 point 1): valid UTF-8 only, control characters
+ * become spaces, white space runs collapse, the result is cut to `maxChars` characters and quoted afresh. Nothing the caller
  * wrote can change the header's framing or its size on the other leg.
  */
 export function regenerateDisplayName(name: string | undefined, maxChars: number): string | undefined {
   if (name === undefined) return undefined;
-  const clean = truncateText(replaceControl(name, () => ' ').replace(/\s+/g, ' ').trim(), maxChars).trim();
-  return clean === '' ? undefined : clean;
+  // Header text is held as latin1 (one character per byte): read it as the UTF-8 it must be (RFC 3261
+  // 25.1 TEXT-UTF8), so bytes that are not UTF-8 become U+FFFD and a cut never splits a character.
+  const text = Buffer.from(name, 'latin1').toString('utf8');
+  const clean = truncateText(replaceControl(text, () => ' ').replace(/\s+/g, ' ').trim(), maxChars).trim();
+  return clean === '' ? undefined : Buffer.from(clean, 'utf8').toString('latin1');
 }
 
 function party(p: LegParty): string {
