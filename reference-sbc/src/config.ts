@@ -175,6 +175,12 @@ const schema = z.object({
      * 2^31 - 1 - headroom is answered 400, since the caller could not send a valid BYE afterwards.
      */
     cseqHeadroom: z.number().int().min(1).max(2 ** 30).default(65536),
+    /**
+     * With media anchored: an answered call whose media relay saw no RTP/RTCP packet for this many
+     * seconds, or that the relay no longer knows, is ended with a BYE on both legs (0 = off, the
+     * default, since calls without media, such as load tests, would be cut; 60 matches rtpengine's).
+     */
+    mediaTimeoutS: z.number().int().min(0).default(0),
   }).strict().default({}),
   /**
    * Headers of a caller's INVITE copied to the other leg, by name (case-insensitive). Every other

@@ -57,6 +57,7 @@ export function createSignalling(config: Config, deps: { transport: SignallingTr
     maxDisplayNameChars: config.limits.maxDisplayNameChars,
     forwardHeaders: config.forwardHeaders,
     maxDurationMs: config.calls.maxDurationS * 1000,
+    mediaTimeoutMs: config.calls.mediaTimeoutS * 1000,
   });
   const routing = createRouting(config, {
     sender: transactions,

@@ -15,6 +15,9 @@ import { TransportLayer } from '../src/transport/transport-layer';
 import type { Endpoint, Inbound, Listener } from '../src/transport/types';
 import { invite, wire } from './helpers/messages';
 import { CALLER, Stack } from './helpers/stack';
+import { FakeClock } from './helpers/fake-clock';
+import { watchMedia } from '../src/policy/media-watch';
+import { Timers } from '../src/transaction/timers';
 
 /**
  * Issue 11: hostile input gets a precise answer, never reaches the core, never loses a CDR, never
@@ -208,6 +211,47 @@ describe('5. every call ends', () => {
     expect(stack.sent('core').filter((s) => s.what === 'BYE').length).toBeGreaterThan(0);
     expect(stack.sent('public').filter((s) => s.what === 'BYE').length).toBeGreaterThan(0);
     expect(stack.events.at(-1)).toMatchObject({ kind: 'ended', endReason: 'max-duration' });
+  });
+});
+
+describe('5. media inactivity ends a call', () => {
+  const watch = (counts: Array<number | undefined | Error>): { clock: FakeClock; ended: string[] } => {
+    const clock = new FakeClock();
+    const ended: string[] = [];
+    let i = 0;
+    watchMedia({
+      timers: new Timers({ t1: 500, t2: 4000, t4: 5000 }, clock), intervalMs: 30_000, log: silentLogger,
+      packets: () => {
+        const c = counts[Math.min(i++, counts.length - 1)];
+        return c instanceof Error ? Promise.reject(c) : Promise.resolve(c);
+      },
+      onInactive: (why) => ended.push(why),
+    });
+    return { clock, ended };
+  };
+  const tick = async (clock: FakeClock): Promise<void> => {
+    clock.advance(30_000);
+    await settle();
+  };
+
+  it('keeps a call whose packets keep flowing, ends it when they stop', async () => {
+    const { clock, ended } = watch([10, 20, 20]);
+    await tick(clock);
+    await tick(clock);
+    expect(ended).toEqual([]);
+    await tick(clock);
+    expect(ended).toEqual(['no media for 30000 ms']);
+  });
+
+  it('ends a call the relay no longer knows, but not one it could not ask about', async () => {
+    const gone = watch([undefined]);
+    await tick(gone.clock);
+    expect(gone.ended).toEqual(['the media relay no longer knows the call']);
+    const down = watch([new Error('rtpengine timeout'), 5, 9]);
+    await tick(down.clock);
+    await tick(down.clock);
+    await tick(down.clock);
+    expect(down.ended).toEqual([]);
   });
 });
 

@@ -15,6 +15,7 @@ import type { Protocol } from '../transport/types';
 import { addressToHost } from '../sip/uri';
 import { CONTINUE, reject, type InviteContext, type InviteStep, type RouteDecision } from './invite-pipeline';
 import type { MediaPort, MediaZone } from './media-steps';
+import { watchMedia } from './media-watch';
 
 export interface ForwardDeps {
   transactions: TransactionLayer;
@@ -36,6 +37,8 @@ export interface ForwardDeps {
   forwardHeaders?: readonly string[];
   /** An answered call is ended by the SBC (BYE on both legs) after this long; 0 or absent = never. */
   maxDurationMs?: number;
+  /** An answered call whose media relay saw no packet for this long is ended (media-watch.ts); 0 or absent = never. */
+  mediaTimeoutMs?: number;
 }
 
 /**
@@ -70,6 +73,7 @@ export function forwardStep(deps: ForwardDeps): InviteStep {
         return undefined;
       };
       let maxDuration: Timer | undefined;
+      let mediaWatch: { stop(): void } | undefined;
       const call = new B2buaCall({
         key: ctx.key,
         aTx: ctx.tx,
@@ -93,10 +97,22 @@ export function forwardStep(deps: ForwardDeps): InviteStep {
             deps.events.emit({ kind: 'answered', key: ctx.key, answerAt: new Date(), mediaEncrypted: deps.media?.session(ctx.key)?.encrypted ?? false });
             // Every call ends (issue 11 point 5): a peer that never sends a valid BYE cannot keep it open.
             if (deps.maxDurationMs) maxDuration = deps.timers.start(deps.maxDurationMs, () => call.terminate('max-duration'));
+            const packets = media?.packets?.bind(media);
+            if (packets && deps.mediaTimeoutMs) {
+              mediaWatch = watchMedia({
+                timers: deps.timers, intervalMs: deps.mediaTimeoutMs, log: deps.log,
+                packets: () => packets(ctx.key),
+                onInactive: (why) => {
+                  deps.log.info('call ended for media inactivity', { call: ctx.key, why });
+                  call.terminate('media-timeout');
+                },
+              });
+            }
           },
           ended: (finalStatus, endReason) => deps.events.emit({ kind: 'ended', key: ctx.key, endAt: new Date(), finalStatus, endReason }),
           released: () => {
             maxDuration?.cancel();
+            mediaWatch?.stop();
             deps.registry.remove(call);
             void deps.media?.delete(ctx.key);
           },

@@ -10,6 +10,8 @@ export interface MediaPort {
   answer(callKey: string, sdp: string, o: { toTag: string }): Promise<string>;
   delete(callKey: string): Promise<void>;
   session(callKey: string): { encrypted: boolean } | undefined;
+  /** RTP and RTCP packets relayed for the call, undefined when the relay does not know it (media inactivity). */
+  packets?(callKey: string): Promise<number | undefined>;
 }
 
 export type OfferCheck = (sdp: string, warnHost?: string) =>
