@@ -21,7 +21,7 @@ Feature: Robustness against malformed input
   Scenario: A generated corpus of hostile requests gets precise answers, and nothing of it breaks the core
     Given the core servers answer calls
     And the SBC's process is noted
-    When public hosts fire the generated robustness corpus at the SBC over UDP
+    When public hosts fire the generated robustness corpus at the SBC over UDP and TLS
     Then the SBC stayed the same process and answered OPTIONS within 2 s throughout
     And every case got an answer or a documented drop, and none a 5xx for the caller's fault
     And nothing a core server received breaks the core's limits

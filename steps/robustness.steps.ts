@@ -159,7 +159,7 @@ function robustRun(world: SbcWorld): RobustnessRun {
   return r;
 }
 
-When('public hosts fire the generated robustness corpus at the SBC over UDP', { timeout: 60 * 60 * 1000 }, async function (this: SbcWorld) {
+When('public hosts fire the generated robustness corpus at the SBC over UDP and TLS', { timeout: 60 * 60 * 1000 }, async function (this: SbcWorld) {
   const cases = positiveIntFromEnv('SBCX_ROBUSTNESS_CASES', DEFAULT_CASES, 1);
   const seed = positiveIntFromEnv('SBCX_ROBUSTNESS_SEED', DEFAULT_SEED, 0);
   const ratePerS = positiveIntFromEnv('SBCX_ROBUSTNESS_RATE', 150, 1);
@@ -183,6 +183,7 @@ When('public hosts fire the generated robustness corpus at the SBC over UDP', { 
     token: `rb${prefix.slice(-8)}`,
     ratePerS,
     probeEvery: 250,
+    ...(pub.tls === undefined ? {} : { tlsPort: pub.tls }),
     coreServers: this.ctx.state.addresses.coreServers,
     settleMs: 4000,
     processCheck: async () => {

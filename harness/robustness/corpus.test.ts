@@ -37,6 +37,12 @@ describe('robustness corpus', () => {
     for (const g of GROUPS) expect(small[g] ?? 0).toBeGreaterThan(0);
   });
 
+  it('names the transport in Via and Contact', () => {
+    const c = generateCorpus(options).find((x) => x.group === 'baseline' && x.method === 'INVITE')!;
+    expect(c.build(local, 'tls').toString('latin1')).toMatch(/Via: SIP\/2\.0\/TLS 203\.0\.113\.21:31000;branch=[^;\r]+\r\n[\s\S]*Contact: <sip:caller@203\.0\.113\.21:31000;transport=tls>/);
+    expect(c.build(local).toString('latin1')).toMatch(/Via: SIP\/2\.0\/UDP 203\.0\.113\.21:31000;branch=\S+;rport/);
+  });
+
   it('starts every case from a well-formed request', () => {
     for (const method of ['INVITE', 'REGISTER', 'OPTIONS', 'BYE'] as const) {
       const d = baseRequest(method, { sbc: options.sbc, local, number: '+3120999123', callId: 'c@h', branch: 'z9hG4bKx', index: 7 });
@@ -51,6 +57,7 @@ describe('robustness corpus', () => {
       const m = byName.get(c.mutation)!;
       const data = c.build(local);
       expect(m.holds(data), `${c.id}: ${c.claim}`).toBe(true);
+      expect(m.holds(c.build(local, 'tls')), `${c.id} over TLS: ${c.claim}`).toBe(true);
       expect(c.callerFault).toBe(true);
     }
     for (const m of MUTATIONS) {

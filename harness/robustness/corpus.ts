@@ -35,6 +35,8 @@ export interface CorpusCase {
   /** False only for the baseline: every mutated case is the caller's fault. */
   callerFault: boolean;
   dropAllowed?: string;
+  /** Why it may go unanswered over TLS (a fault in the stream's framing). */
+  streamDropAllowed?: string;
   allowedServerErrors: readonly number[];
   /** The number an INVITE or BYE dials (Request-URI user), for the CDR check. */
   number: string;
@@ -42,8 +44,8 @@ export interface CorpusCase {
   callId: string;
   /** The Via branch written before any mutation: answers are attributed by it. */
   branch: string;
-  /** The case's bytes as sent from `local`. */
-  build(local: { ip: string; port: number }): Buffer;
+  /** The case's bytes as sent from `local` over `transport` (Via and Contact name it). */
+  build(local: { ip: string; port: number }, transport?: 'udp' | 'tls'): Buffer;
 }
 
 /** Share of baseline (unmutated) cases: enough to keep calls flowing through the whole run. */
@@ -98,12 +100,13 @@ function makeCase(o: CorpusOptions, index: number, method: Method, mutation: Mut
     claim: mutation?.claim ?? `a valid ${method}`,
     callerFault: mutation !== undefined,
     ...(mutation?.dropAllowed ? { dropAllowed: mutation.dropAllowed } : {}),
+    ...(mutation?.streamDropAllowed ? { streamDropAllowed: mutation.streamDropAllowed } : {}),
     allowedServerErrors: mutation?.allowedServerErrors ?? [],
     number,
     callId,
     branch,
-    build: (local) => {
-      const draft = baseRequest(method, { sbc: o.sbc, local, number, callId: `${callId}@${local.ip}`, branch, index });
+    build: (local, transport = 'udp') => {
+      const draft = baseRequest(method, { sbc: o.sbc, local, number, callId: `${callId}@${local.ip}`, branch, index, transport });
       const out = mutation ? mutation.apply(draft, new Rng(caseSeed)) : draft;
       const data = Buffer.isBuffer(out) ? out : serializeDraft(out);
       if (data.length > MAX_UDP_PAYLOAD) throw new Error(`robustness corpus: case ${index} (${name}) is ${data.length} bytes, more than a UDP datagram holds`);
@@ -119,6 +122,7 @@ interface BaseFields {
   callId: string;
   branch: string;
   index: number;
+  transport?: 'udp' | 'tls';
 }
 
 /** An offer any SBC should take: G.711 both laws, the caller's own address (a public one). */
@@ -133,16 +137,17 @@ export function baseSdp(ip: string, index: number): string {
 export function baseRequest(method: Method, f: BaseFields): Draft {
   const sbc = `${f.sbc.ip}:${f.sbc.port}`;
   const local = `${f.local.ip}:${f.local.port}`;
+  const tls = f.transport === 'tls';
   const user = method === 'REGISTER' ? `robust${f.index}` : f.number;
   const uri = method === 'REGISTER' ? `sip:${sbc}` : `sip:${user}@${sbc}`;
   const headers: Array<[string, string]> = [
-    ['Via', `SIP/2.0/UDP ${local};branch=${f.branch};rport`],
+    ['Via', `SIP/2.0/${tls ? 'TLS' : 'UDP'} ${local};branch=${f.branch}${tls ? '' : ';rport'}`],
     ['Max-Forwards', '70'],
     ['From', method === 'REGISTER' ? `<sip:${user}@${sbc}>;tag=f${f.index}` : `"Robust ${f.index}" <sip:${CALLER_NUMBER}@${f.local.ip}>;tag=f${f.index}`],
     ['To', method === 'BYE' ? `<sip:${user}@${sbc}>;tag=t${f.index}` : `<sip:${user}@${sbc}>`],
     ['Call-ID', f.callId],
     ['CSeq', `${method === 'BYE' ? 2 : 1} ${method}`],
-    ['Contact', `<sip:${method === 'REGISTER' ? user : 'caller'}@${local}>`],
+    ['Contact', `<sip:${method === 'REGISTER' ? user : 'caller'}@${local}${tls ? ';transport=tls' : ''}>`],
   ];
   if (method === 'REGISTER') headers.push(['Expires', '60']);
   if (method === 'INVITE') {

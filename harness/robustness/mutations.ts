@@ -35,6 +35,11 @@ export interface Mutation {
    * without a readable top Via, and responses or unreadable start lines are not requests.
    */
   dropAllowed?: string;
+  /**
+   * Why an SBC may leave this case unanswered when it comes over a stream (TLS): the fault breaks the
+   * stream's framing, so the message has not ended (RFC 3261 18.3) or the connection must be closed.
+   */
+  streamDropAllowed?: string;
   /** 5xx statuses an RFC prescribes for exactly this fault (505 for a SIP version); any other 5xx is the SBC's fault. */
   allowedServerErrors?: readonly number[];
   apply(d: Draft, rng: Rng): Draft | Buffer;
@@ -43,6 +48,7 @@ export interface Mutation {
 }
 
 const NO_VIA = 'no readable top Via: nowhere to send an answer (RFC 3261 18.2.2)';
+const STREAM_FRAMING = 'on a stream, Content-Length delimits the message (RFC 3261 18.3): without a usable one the message never ends or the connection is closed';
 const NOT_A_REQUEST = 'the start line is not a request line: nothing identifies a request to answer (RFC 3261 7.1)';
 
 const v = (data: Buffer): WireView => viewWire(data);
@@ -92,19 +98,19 @@ const badNumber: Mutation[] = [
   { name: 'cseq-negative', group: 'bad-number', claim: 'CSeq number negative', apply: modify((d, rng) => setHeader(d, 'CSeq', `-${rng.int(1, 99999)} ${cseqOf(d)}`)), holds: (b) => /^-\d+ /.test(valuesOf(v(b), 'cseq')[0] ?? '') },
   { name: 'cseq-out-of-range', group: 'bad-number', claim: 'CSeq number at or above 2^31 (RFC 3261 8.1.1.5)', apply: modify((d, rng) => setHeader(d, 'CSeq', `${rng.pick([2 ** 31, 2 ** 32, 2 ** 32 + 7, 9999999999])} ${cseqOf(d)}`)), holds: (b) => Number((valuesOf(v(b), 'cseq')[0] ?? '').split(' ')[0]) >= 2 ** 31 },
   { name: 'cseq-30-digits', group: 'bad-number', claim: 'CSeq number of 30 digits', apply: modify((d, rng) => setHeader(d, 'CSeq', `${repeat(rng, 30, 30, '123456789')} ${cseqOf(d)}`)), holds: (b) => /^\d{30} /.test(valuesOf(v(b), 'cseq')[0] ?? '') },
-  { name: 'content-length-negative', group: 'bad-number', claim: 'Content-Length negative', apply: modify((d, rng) => {
+  { name: 'content-length-negative', group: 'bad-number', streamDropAllowed: STREAM_FRAMING, claim: 'Content-Length negative', apply: modify((d, rng) => {
     d.keepContentLength = true;
     setHeader(d, 'Content-Length', `-${rng.int(1, 500)}`);
   }), holds: (b) => /^-\d+$/.test(valuesOf(v(b), 'content-length')[0] ?? '') },
-  { name: 'content-length-beyond-body', group: 'bad-number', claim: 'Content-Length larger than the body (RFC 3261 18.3: 400)', apply: modify((d, rng) => {
+  { name: 'content-length-beyond-body', group: 'bad-number', streamDropAllowed: STREAM_FRAMING, claim: 'Content-Length larger than the body (RFC 3261 18.3: 400)', apply: modify((d, rng) => {
     d.keepContentLength = true;
     setHeader(d, 'Content-Length', String(Buffer.byteLength(d.body, 'latin1') + rng.int(1, 4000)));
   }), holds: (b) => Number(valuesOf(v(b), 'content-length')[0]) > Buffer.byteLength(v(b).body, 'latin1') },
-  { name: 'content-length-not-a-number', group: 'bad-number', claim: 'Content-Length is a word', apply: modify((d) => {
+  { name: 'content-length-not-a-number', group: 'bad-number', streamDropAllowed: STREAM_FRAMING, claim: 'Content-Length is a word', apply: modify((d) => {
     d.keepContentLength = true;
     setHeader(d, 'Content-Length', 'ten');
   }), holds: (b) => valuesOf(v(b), 'content-length')[0] === 'ten' },
-  { name: 'content-length-conflicting', group: 'bad-number', claim: 'two Content-Length headers that disagree', apply: modify((d) => {
+  { name: 'content-length-conflicting', group: 'bad-number', streamDropAllowed: STREAM_FRAMING, claim: 'two Content-Length headers that disagree', apply: modify((d) => {
     d.keepContentLength = true;
     const n = Buffer.byteLength(d.body, 'latin1');
     removeHeader(d, 'Content-Length');
@@ -112,7 +118,7 @@ const badNumber: Mutation[] = [
   }), holds: (b) => new Set(valuesOf(v(b), 'content-length')).size === 2 },
   { name: 'max-forwards-not-a-number', group: 'bad-number', claim: 'Max-Forwards is a word', apply: modify((d) => setHeader(d, 'Max-Forwards', 'seventy')), holds: (b) => valuesOf(v(b), 'max-forwards')[0] === 'seventy' },
   { name: 'max-forwards-negative', group: 'bad-number', claim: 'Max-Forwards negative', apply: modify((d, rng) => setHeader(d, 'Max-Forwards', `-${rng.int(1, 70)}`)), holds: (b) => /^-\d+$/.test(valuesOf(v(b), 'max-forwards')[0] ?? '') },
-  { name: 'via-port-zero', group: 'bad-number', claim: 'top Via sent-by port 0', apply: modify((d) => setHeader(d, 'Via', (getHeader(d, 'Via') ?? '').replace(/:(\d+);/, ':0;'))), holds: (b) => /^SIP\/2\.0\/UDP [^:;]+:0;/.test(valuesOf(v(b), 'via')[0] ?? '') },
+  { name: 'via-port-zero', group: 'bad-number', claim: 'top Via sent-by port 0', apply: modify((d) => setHeader(d, 'Via', (getHeader(d, 'Via') ?? '').replace(/:(\d+);/, ':0;'))), holds: (b) => /^SIP\/2\.0\/[A-Z]+ [^:;]+:0;/.test(valuesOf(v(b), 'via')[0] ?? '') },
   { name: 'via-port-over-65535', group: 'bad-number', claim: 'top Via sent-by port above 65535', apply: modify((d, rng) => setHeader(d, 'Via', (getHeader(d, 'Via') ?? '').replace(/:(\d+);/, `:${rng.int(65536, 999999)};`))), holds: (b) => Number(/:(\d+);/.exec(valuesOf(v(b), 'via')[0] ?? '')?.[1]) > 65535 },
   { name: 'expires-not-a-number', group: 'bad-number', methods: ['REGISTER', 'INVITE'], claim: 'Expires is not delta-seconds', apply: modify((d, rng) => setHeader(d, 'Expires', rng.pick(['soon', '-5', '1e9', '0x10']))), holds: (b) => !/^\d+$/.test(valuesOf(v(b), 'expires')[0] ?? '0') },
 ];
@@ -135,7 +141,7 @@ const badUri: Mutation[] = [
   { name: 'from-unbalanced-brackets', group: 'bad-uri', claim: 'From with < but no >', apply: modify((d) => setHeader(d, 'From', (getHeader(d, 'From') ?? '').replace('>', ''))), holds: (b) => { const f = valuesOf(v(b), 'from')[0] ?? ''; return f.includes('<') && !f.includes('>'); } },
   { name: 'to-garbage-uri', group: 'bad-uri', claim: 'To URI of colons only', apply: modify((d) => setHeader(d, 'To', '<::::>')), holds: (b) => valuesOf(v(b), 'to')[0] === '<::::>' },
   { name: 'contact-unbalanced-brackets', group: 'bad-uri', claim: 'Contact with < but no >', apply: modify((d) => setHeader(d, 'Contact', (getHeader(d, 'Contact') ?? '<sip:x@192.0.2.1').replace('>', ''))), holds: (b) => { const c = valuesOf(v(b), 'contact')[0] ?? ''; return c.includes('<') && !c.includes('>'); } },
-  { name: 'contact-port-zero', group: 'bad-uri', claim: 'Contact URI port 0', apply: modify((d) => setHeader(d, 'Contact', (getHeader(d, 'Contact') ?? '<sip:x@192.0.2.1:5060>').replace(/:\d+>/, ':0>'))), holds: (b) => /:0>/.test(valuesOf(v(b), 'contact')[0] ?? '') },
+  { name: 'contact-port-zero', group: 'bad-uri', claim: 'Contact URI port 0', apply: modify((d) => setHeader(d, 'Contact', (getHeader(d, 'Contact') ?? '<sip:x@192.0.2.1:5060>').replace(/:\d+(?=[;>])/, ':0'))), holds: (b) => /:0[;>]/.test(valuesOf(v(b), 'contact')[0] ?? '') },
   { name: 'record-route-unbalanced', group: 'bad-uri', claim: 'Record-Route with < but no >', apply: modify((d) => insertAfter(d, 'Via', ['Record-Route', '<sip:rr.example.net;lr'])), holds: (b) => valuesOf(v(b), 'record-route')[0] === '<sip:rr.example.net;lr' },
   { name: 'from-uri-headers-outside-brackets', group: 'bad-uri', claim: 'From addr-spec with ?headers outside <> (RFC 4475 3.1.2.13)', apply: modify((d) => setHeader(d, 'From', 'sip:user@example.net?Route=%3Csip:evil.example.net%3E;tag=q1')), holds: (b) => /^sip:[^<]*\?/.test(valuesOf(v(b), 'from')[0] ?? '') },
 ];
@@ -219,7 +225,7 @@ const framing: Mutation[] = [
   { name: 'header-without-colon', group: 'framing', claim: 'a header line without a colon', apply: (d) => rawLineAfterStart(d, 'Subject no colon here'), holds: (b) => b.toString('latin1').split('\r\n')[1] === 'Subject no colon here' },
   { name: 'header-name-with-space', group: 'framing', claim: 'a header name with a space inside', apply: modify((d) => d.headers.splice(2, 0, ['X Bad Name', 'v'])), holds: (b) => v(b).headers.some(([n]) => n === 'X Bad Name') },
   { name: 'continuation-before-first-header', group: 'framing', claim: 'a folded continuation line right after the start line', apply: (d) => rawLineAfterStart(d, '   folded'), holds: (b) => b.toString('latin1').split('\r\n')[1] === '   folded' },
-  { name: 'no-empty-line', group: 'framing', claim: 'headers never end (no empty line)', apply: (d) => {
+  { name: 'no-empty-line', group: 'framing', streamDropAllowed: STREAM_FRAMING, claim: 'headers never end (no empty line)', apply: (d) => {
     const bytes = serializeDraft({ ...d, body: '' }).toString('latin1');
     return Buffer.from(bytes.slice(0, bytes.length - 4), 'latin1');
   }, holds: (b) => !b.includes('\r\n\r\n') },

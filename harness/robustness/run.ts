@@ -25,6 +25,8 @@ export interface RobustnessRunOptions {
   ratePerS: number;
   /** A health probe after every this many cases (and one at the end). */
   probeEvery: number;
+  /** The SBC's public TLS port: every fifth case goes over TLS; absent: UDP only. */
+  tlsPort?: number;
   /** Whether the SBC process is still the one noted before the run (the profile's health pid). */
   processCheck(): Promise<{ lost: boolean; detail: string }>;
   /** The SIP messages captured in the core zone since `sinceS` (epoch seconds), once the capture is synced. */
@@ -57,6 +59,7 @@ export async function runRobustness(o: RobustnessRunOptions): Promise<Robustness
     answerTimeoutMs: 2000,
     finalTimeoutMs: 8000,
     probeEvery: o.probeEvery,
+    ...(o.tlsPort === undefined ? {} : { tls: { port: o.tlsPort, every: 5, connections: 6 } }),
     probe: async () => {
       const options = await optionsProbe({ localIp: o.probeSource, target: o.sbc, timeoutMs: 2000, seq: ++probeSeq });
       const proc = await o.processCheck();

@@ -6,7 +6,7 @@ import { buildSummary } from './summary';
 const corpus = generateCorpus({ seed: 3, cases: 40, sbc: { ip: '203.0.113.10', port: 5060 }, numberPrefix: '+3120999', token: 'rbS' });
 const outcome = (i: number, answer: string, call?: CaseOutcome['call']): CaseOutcome => {
   const c = corpus[i]!;
-  return { id: c.id, index: i, group: c.group, mutation: c.mutation, method: c.method, source: '203.0.113.21:7100', bytes: 100, statuses: /^\d+$/.test(answer) ? [Number(answer)] : [], answer, ...(call ? { call } : {}) };
+  return { id: c.id, index: i, group: c.group, mutation: c.mutation, method: c.method, transport: 'udp', source: '203.0.113.21:7100', bytes: 100, statuses: /^\d+$/.test(answer) ? [Number(answer)] : [], answer, ...(call ? { call } : {}) };
 };
 const emptyAudit = { checked: 10, overLimit: 0, malformed: 0, findings: [] };
 

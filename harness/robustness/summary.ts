@@ -29,6 +29,7 @@ export interface RobustnessSummary {
     coreMessagesChecked: number;
     coreMessagesMalformed: number;
     callsCompleted: number;
+    byTransport: Record<string, number>;
     probes: { sent: number; failed: number };
     startedAt: string;
     durationS: number;
@@ -68,9 +69,12 @@ export function buildSummary(i: SummaryInput): RobustnessSummary {
     const g = (byGroup[o.group] ??= { cases: 0, byAnswer: {} });
     g.cases++;
     g.byAnswer[o.answer] = (g.byAnswer[o.answer] ?? 0) + 1;
-    if ((o.answer === 'dropped' || o.answer === 'no-final') && !c?.dropAllowed) {
+    const documented = c?.dropAllowed ?? (o.transport === 'tls' ? c?.streamDropAllowed : undefined);
+    if (!/^\d+$/.test(o.answer) && !documented) {
       unanswered++;
-      fail(o.id, o.answer === 'dropped' ? `no answer at all to ${c?.claim ?? 'the case'}` : `provisional ${o.statuses.join(',')} but no final answer`);
+      fail(o.id, o.answer === 'dropped' ? `no answer at all to ${c?.claim ?? 'the case'} over ${o.transport.toUpperCase()}`
+        : o.answer === 'no-final' ? `provisional ${o.statuses.join(',')} but no final answer`
+          : o.answer === 'closed' ? `TLS connection closed without an answer to ${c?.claim ?? 'the case'}` : o.answer);
     }
     const status = Number(o.answer);
     if (c?.callerFault && status >= 500 && status < 600 && !c.allowedServerErrors.includes(status)) {
@@ -119,6 +123,7 @@ export function buildSummary(i: SummaryInput): RobustnessSummary {
       coreMessagesChecked: i.coreAudit.checked,
       coreMessagesMalformed: i.coreAudit.malformed,
       callsCompleted: i.outcomes.filter((o) => o.call).length,
+      byTransport: i.outcomes.reduce<Record<string, number>>((n, o) => ({ ...n, [o.transport]: (n[o.transport] ?? 0) + 1 }), {}),
       probes: { sent: i.probes.length, failed: probesFailed },
       startedAt: new Date(i.startedAt).toISOString(),
       durationS: Math.round((i.endedAt - i.startedAt) / 100) / 10,
@@ -143,8 +148,9 @@ export function writeSummary(reportDir: string, summary: RobustnessSummary, outc
 /** One line per figure, for the scenario's notes and the terminal. */
 export function describeSummary(s: RobustnessSummary): string {
   const answers = Object.entries(s.byAnswer).map(([k, n]) => `${k}:${n}`).join(' ');
+  const transports = Object.entries(s.detail.byTransport).map(([k, n]) => `${n} ${k.toUpperCase()}`).join(', ');
   return [
-    `robustness: ${s.cases} cases (seed ${s.seed}) in ${s.detail.durationS} s; answers ${answers}`,
+    `robustness: ${s.cases} cases (${transports}; seed ${s.seed}) in ${s.detail.durationS} s; answers ${answers}`,
     `  crashes ${s.crashes}, core messages over the limits ${s.coreMessagesOverLimit} (of ${s.detail.coreMessagesChecked}; ${s.detail.coreMessagesMalformed} malformed), 5xx for the caller's fault ${s.fiveXxForCallerFault}, calls left open ${s.callsLeftOpen} (of ${s.detail.callsCompleted} completed), CDRs missing ${s.cdrsMissing ?? 'not checked'}, unanswered without a documented drop ${s.detail.unanswered}`,
   ].join('\n');
 }
