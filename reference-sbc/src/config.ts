@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ConfigError } from './errors';
 import { parseCidr } from './policy/cidr';
 import { DEFAULT_SCANNER_AGENTS } from './policy/scanner-filter';
+import { DEFAULT_MESSAGE_LIMITS } from './sip/message-limits';
 
 /**
  * The one configuration of the SBC (STYLE.md 6): a YAML file read once by main.ts, validated here
@@ -137,7 +138,7 @@ const schema = z.object({
     /** Maximum time a message stays in the network, T4 (default 5 s); timers I and K. */
     t4Ms: z.number().int().min(1).default(5000),
   }).strict().default({}),
-  /** Safety limits: oversized messages are dropped, state tables refuse new work when full. */
+  /** Safety limits: oversized messages are dropped or refused, state tables refuse new work when full. */
   limits: z.object({
     /** Largest SIP message accepted, in bytes; bigger ones are dropped and counted. */
     maxMessageBytes: z.number().int().min(512).default(65535),
@@ -148,7 +149,44 @@ const schema = z.object({
     maxTransactions: z.number().int().min(1).default(200000),
     /** Most concurrent calls (B2BUA dialog pairs) before new INVITEs are answered 503. */
     maxCalls: z.number().int().min(1).default(10000),
+    /**
+     * Longest header value in bytes: a request with a longer one is answered 400 on arrival, and no
+     * message with one is sent to the core (issue 11).
+     */
+    maxHeaderValueBytes: z.number().int().min(128).default(DEFAULT_MESSAGE_LIMITS.maxHeaderValueBytes),
+    /** Most header fields in a message (400 beyond). */
+    maxHeaders: z.number().int().min(16).default(DEFAULT_MESSAGE_LIMITS.maxHeaders),
+    /** Largest header section in bytes, counted as `Name: value` CRLF lines (400 beyond). */
+    maxHeaderBytes: z.number().int().min(1024).default(DEFAULT_MESSAGE_LIMITS.maxHeaderBytes),
+    /** Largest body in bytes (413 beyond). */
+    maxBodyBytes: z.number().int().min(512).default(DEFAULT_MESSAGE_LIMITS.maxBodyBytes),
+    /** Display names carried to the other leg are re-quoted and cut to this many characters. */
+    maxDisplayNameChars: z.number().int().min(0).max(512).default(64),
   }).strict().default({}),
+  /** How long a call may last whatever its signalling, so that every call ends (issue 11 point 5). */
+  calls: z.object({
+    /**
+     * A confirmed call is ended with a BYE on both legs after this many seconds (0 = no limit). The
+     * default covers any real conversation; a carrier may shorten it.
+     */
+    maxDurationS: z.number().int().min(0).default(14400),
+    /**
+     * Headroom left above the CSeq of a dialog-creating INVITE: an INVITE with a CSeq above
+     * 2^31 - 1 - headroom is answered 400, since the caller could not send a valid BYE afterwards.
+     */
+    cseqHeadroom: z.number().int().min(1).max(2 ** 30).default(65536),
+    /**
+     * With media anchored: an answered call whose media relay saw no RTP/RTCP packet for this many
+     * seconds, or that the relay no longer knows, is ended with a BYE on both legs (0 = off, the
+     * default, since calls without media, such as load tests, would be cut; 60 matches rtpengine's).
+     */
+    mediaTimeoutS: z.number().int().min(0).default(0),
+  }).strict().default({}),
+  /**
+   * Headers of a caller's INVITE copied to the other leg, by name (case-insensitive). Every other
+   * header is the SBC's own or dropped. Values are bounded by the limits above.
+   */
+  forwardHeaders: z.array(z.string().regex(/^[A-Za-z0-9\-.!%*_+`'~]+$/, 'expected a header name')).default([]),
   /** Block list, flood and scanner protection of the public zone (IN-01). */
   security: z.object({
     /** Addresses and CIDR ranges blocked for the process's life (removable at run time through the admin API). */

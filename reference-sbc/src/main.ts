@@ -44,6 +44,14 @@ async function main(): Promise<void> {
     await cdr?.close();
     throw err;
   }
+  if (cdr) {
+    // A record the database refused, or one that could not be spooled, must be visible to whoever
+    // watches the SBC (issue 11 point 4); the writer logs each at error level as well.
+    sbc.metrics.gauge('sbc_cdr_records', 'CDR records by state since start (written, rejected by the database, lost, pending in the spool)', () => {
+      const s = cdr.stats();
+      return (['written', 'rejected', 'lost', 'pending'] as const).map((state) => ({ labels: { state }, value: s[state] }));
+    });
+  }
 
   // A bug in one call's asynchronous path is logged; it must not end every other call.
   process.on('unhandledRejection', (err) => log.error('unhandled rejection', { err }));

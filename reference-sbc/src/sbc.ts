@@ -44,7 +44,7 @@ export async function startSbc(config: Config, options: SbcOptions): Promise<Sbc
     (err) => log.error('timer callback failed', { err }),
   );
   const security = createSecurity(config, { metrics, log: log.child({ layer: 'security' }) });
-  const transport = new TransportLayer({ log: log.child({ layer: 'transport' }), metrics, maxMessageBytes: config.limits.maxMessageBytes, gate: security.gate, serverHeader: config.security.serverHeader });
+  const transport = new TransportLayer({ log: log.child({ layer: 'transport' }), metrics, maxMessageBytes: config.limits.maxMessageBytes, gate: security.gate, serverHeader: config.security.serverHeader, limits: config.limits, guardedZones: ['core'] });
   const zones: ZoneName[] = ['public', 'core'];
   const tlsFiles = config.tls ? { cert: readPem(config.tls.cert, 'tls.cert'), key: readPem(config.tls.key, 'tls.key') } : undefined;
   const tlsListeners: TlsListener[] = [];

@@ -14,7 +14,7 @@ import type { Timers } from './transaction/timers';
 import { TransactionLayer } from './transaction/transaction-layer';
 import type { TransactionTransport } from './transaction/types';
 import type { Endpoint, Inbound, Protocol } from './transport/types';
-import { codecCheckStep, mediaOfferStep, type MediaPort, type OfferCheck } from './policy/media-steps';
+import { codecCheckStep, mediaOfferStep, sdpValidationStep, type MediaPort, type OfferCheck } from './policy/media-steps';
 
 /** Timer C: how long the SBC waits for a final answer on the new leg before giving up. */
 const SETUP_TIMEOUT_MS = 180_000;
@@ -53,6 +53,11 @@ export function createSignalling(config: Config, deps: { transport: SignallingTr
     setupTimeoutMs: SETUP_TIMEOUT_MS,
     noResponseMs: config.coreFailover.noResponseMs,
     ...(media ? { media: media.port } : {}),
+    limits: config.limits,
+    maxDisplayNameChars: config.limits.maxDisplayNameChars,
+    forwardHeaders: config.forwardHeaders,
+    maxDurationMs: config.calls.maxDurationS * 1000,
+    mediaTimeoutMs: config.calls.mediaTimeoutS * 1000,
   });
   const routing = createRouting(config, {
     sender: transactions,
@@ -68,16 +73,18 @@ export function createSignalling(config: Config, deps: { transport: SignallingTr
   const offer = media ? [mediaOfferStep(media.port, warnHost)] : [];
   const access = accessControlStep(config.coreServers);
   const announce = announceStep(events);
+  const sdpCheck = sdpValidationStep(warnHost);
   const router = new SipRouter({
     transactions,
     registry,
     log: log.child({ layer: 'policy' }),
     metrics,
     publicZone: 'public',
+    cseqHeadroom: config.calls.cseqHeadroom,
     ...(routing.registrar ? { registrar: routing.registrar } : {}),
     steps: {
-      inbound: [access, announce, ...(media ? [codecCheckStep(media.check, warnHost)] : []), roundRobinRouteStep(new RoundRobin(config.coreServers), 'core', availability), ...offer, forward],
-      outbound: [access, announce, routing.outboundStep, ...offer, forward],
+      inbound: [access, announce, sdpCheck, ...(media ? [codecCheckStep(media.check, warnHost)] : []), roundRobinRouteStep(new RoundRobin(config.coreServers), 'core', availability), ...offer, forward],
+      outbound: [access, announce, sdpCheck, routing.outboundStep, ...offer, forward],
     },
     onRejected: (ctx, status, endReason) => {
       void media?.port.delete(ctx.key);

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import type { CallEvent, CallStarted, TransportName } from '../events';
 import type { Logger } from './index';
-import type { CdrRecord } from './record';
+import { storableText, type CdrRecord } from './record';
 
 interface Draft {
   started: CallStarted;
@@ -94,15 +94,15 @@ export class CdrAssembler {
     const durationMs = answerAt ? Math.max(0, endAt.getTime() - answerAt.getTime()) : 0;
     const remoteIp = this.address(key, d.remoteIp);
     return {
-      callId: this.callId(key, d),
-      coreCallId: d.coreCallId || null,
+      callId: storableText(this.callId(key, d)),
+      coreCallId: d.coreCallId ? storableText(d.coreCallId) : null,
       attemptAt,
       answerAt,
       endAt,
       durationS: Math.round(durationMs / 1000),
       durationMs,
-      srcNumber: s.srcNumber,
-      dstNumber: s.dstNumber,
+      srcNumber: storableText(s.srcNumber),
+      dstNumber: storableText(s.dstNumber),
       remoteIp,
       remotePort: remoteIp !== null && Number.isInteger(d.remotePort) && d.remotePort > 0 && d.remotePort < 65536 ? d.remotePort : null,
       // An outbound call that found no public destination never had a public transport.
@@ -111,7 +111,7 @@ export class CdrAssembler {
       // The events name the core peer only for inbound calls (the routed next hop).
       coreServer: inbound ? d.peer : null,
       finalStatus: Number.isSafeInteger(finalStatus) && finalStatus >= 0 ? finalStatus : 0,
-      endReason,
+      endReason: storableText(endReason),
       mediaEncrypted: d.mediaEncrypted,
     };
   }

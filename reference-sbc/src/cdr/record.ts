@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import type { TransportName } from '../events';
+import { hasControl, replaceControl } from '../sip/grammar';
 
 /** One finished call attempt, as written to the spool and then to the `cdr` table. */
 export interface CdrRecord {
@@ -22,6 +23,17 @@ export interface CdrRecord {
   finalStatus: number;
   endReason: string;
   mediaEncrypted: boolean;
+}
+
+/**
+ * A text value as the CDR stores it: backslash and the control characters (NUL, which PostgreSQL
+ * text cannot hold, and the rest of C0 and DEL, which break log lines and exports) written as
+ * `\\` and `\xHH`, so that every call keeps its row (issue 11 point 4) and the stored value still
+ * tells the original apart. Values without such characters are stored as they are.
+ */
+export function storableText(value: string): string {
+  if (!value.includes('\\') && !hasControl(value, true)) return value;
+  return replaceControl(value.replace(/\\/g, '\\\\'), (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /** Version tag of a spool line, so a future format change can still read old spools. */

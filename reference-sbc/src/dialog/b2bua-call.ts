@@ -27,7 +27,7 @@ export enum CallState {
 }
 
 /** Why a call ended, as the CDR records it (events.ts CallEnded.endReason). */
-export type EndReason = 'caller-bye' | 'callee-bye' | 'cancelled' | 'rejected' | 'timeout' | 'failed' | 'shutdown';
+export type EndReason = 'caller-bye' | 'callee-bye' | 'cancelled' | 'rejected' | 'timeout' | 'failed' | 'shutdown' | 'max-duration' | 'media-timeout';
 
 export interface CallHooks {
   answered(): void;

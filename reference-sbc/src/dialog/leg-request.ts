@@ -2,6 +2,8 @@ import { Headers } from '../sip/headers';
 import { serializeVia } from '../sip/header-values';
 import { newBranch, newCallId, newTag } from '../sip/ids';
 import { reasonPhrase, SipRequest, type SipMessage, type SipResponse } from '../sip/message';
+import { quote, replaceControl } from '../sip/grammar';
+import { truncateText } from '../sip/message-limits';
 import { addressToHost } from '../sip/uri';
 import type { LocalSide } from './dialog';
 
@@ -28,6 +30,8 @@ export interface LegInviteSpec {
   contentType: string | undefined;
   /** A Call-ID chosen in advance (so events can name the leg before it exists); fresh when absent. */
   callId?: string;
+  /** Allow-listed headers of the caller's INVITE carried as they are (config forwardHeaders). */
+  extraHeaders?: ReadonlyArray<readonly [string, string]>;
 }
 
 /**
@@ -53,6 +57,7 @@ export function createLegInvite(spec: LegInviteSpec): SipRequest {
   headers.append('CSeq', '1 INVITE');
   headers.append('Contact', `<sip:${host}:${local.port}${protocol === 'tls' ? ';transport=tls' : ''}>`);
   headers.append('Allow', ALLOWED_METHODS.join(', '));
+  for (const [name, value] of spec.extraHeaders ?? []) headers.append(name, value);
   const request = new SipRequest('INVITE', spec.requestUri, headers);
   if (spec.body.length > 0) {
     if (spec.contentType !== undefined) headers.append('Content-Type', spec.contentType);
@@ -61,8 +66,22 @@ export function createLegInvite(spec: LegInviteSpec): SipRequest {
   return request;
 }
 
+/**
+ * A display name regenerated, never copied (issue 11 point 1): valid UTF-8 only, control characters
+ * become spaces, white space runs collapse, the result is cut to `maxChars` characters and quoted afresh. Nothing the caller
+ * wrote can change the header's framing or its size on the other leg.
+ */
+export function regenerateDisplayName(name: string | undefined, maxChars: number): string | undefined {
+  if (name === undefined) return undefined;
+  // Header text is held as latin1 (one character per byte): read it as the UTF-8 it must be (RFC 3261
+  // 25.1 TEXT-UTF8), so bytes that are not UTF-8 become U+FFFD and a cut never splits a character.
+  const text = Buffer.from(name, 'latin1').toString('utf8');
+  const clean = truncateText(replaceControl(text, () => ' ').replace(/\s+/g, ' ').trim(), maxChars).trim();
+  return clean === '' ? undefined : Buffer.from(clean, 'utf8').toString('latin1');
+}
+
 function party(p: LegParty): string {
-  const name = p.displayName === undefined ? '' : `"${p.displayName.replace(/(["\\])/g, '\\$1')}" `;
+  const name = p.displayName === undefined ? '' : `${quote(p.displayName)} `;
   const user = p.user === undefined ? '' : `${p.user}@`;
   return `${name}<sip:${user}${p.host}>`;
 }

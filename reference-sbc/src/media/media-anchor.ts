@@ -201,6 +201,12 @@ export class MediaAnchor {
     };
   }
 
+  /** RTP and RTCP packets rtpengine relayed for one call; undefined when it does not know the call. */
+  async packets(callKey: string): Promise<number | undefined> {
+    const stats = await this.query(callKey);
+    return stats === undefined ? undefined : stats.rtp.packets + stats.rtcp.packets;
+  }
+
   /** True when rtpengine answers a ping (health checks). */
   async ping(): Promise<boolean> {
     try {

@@ -1,4 +1,5 @@
 import { SbcError } from '../errors';
+import { sdpProblem } from '../sip/sdp-validation';
 import { CONTINUE, type InviteContext, type InviteStep, type StepResult } from './invite-pipeline';
 
 export type MediaZone = 'public' | 'core';
@@ -9,6 +10,8 @@ export interface MediaPort {
   answer(callKey: string, sdp: string, o: { toTag: string }): Promise<string>;
   delete(callKey: string): Promise<void>;
   session(callKey: string): { encrypted: boolean } | undefined;
+  /** RTP and RTCP packets relayed for the call, undefined when the relay does not know it (media inactivity). */
+  packets?(callKey: string): Promise<number | undefined>;
 }
 
 export type OfferCheck = (sdp: string, warnHost?: string) =>
@@ -23,6 +26,23 @@ function sdpOf(ctx: InviteContext): string | undefined {
 
 function warning(status: number, warnHost: string): Array<[string, string]> {
   return status === 488 ? [['Warning', `305 ${warnHost} "Incompatible media format"`]] : [];
+}
+
+/**
+ * The caller's own SDP checked before anything routes or anchors it (issue 11 point 2): an unusable
+ * one is the caller's fault, 488 with a 399 Warning naming the problem, never a 5xx from the media
+ * relay. Runs with or without media anchoring: an SDP the SBC carries unchanged must be usable too.
+ */
+export function sdpValidationStep(warnHost: string): InviteStep {
+  return {
+    name: 'sdp-validation',
+    run: (ctx): StepResult => {
+      const sdp = sdpOf(ctx);
+      const problem = sdp === undefined ? undefined : sdpProblem(sdp);
+      if (problem === undefined) return CONTINUE;
+      return { action: 'reject', status: 488, reason: 'Not Acceptable Here', headers: [['Warning', `399 ${warnHost} "Invalid SDP: ${problem}"`]] };
+    },
+  };
 }
 
 /** IN-03: an offer without G.711 is answered 488 before anything is routed to the core. */

@@ -41,3 +41,17 @@ export function nextMaxForwards(request: SipRequest): number | Refusal {
   if (current <= 0) return { status: 483 };
   return current - 1;
 }
+
+/** RFC 3261 8.1.1.5: a CSeq number is below 2^31. */
+const CSEQ_LIMIT = 2 ** 31 - 1;
+
+/**
+ * A dialog-creating request whose CSeq leaves less than `headroom` numbers for the requests of its
+ * dialog is refused 400 (issue 11 point 5): its BYE would have to carry an out-of-range CSeq, be
+ * refused, and the call would never end.
+ */
+export function checkDialogStart(request: SipRequest, headroom: number): Refusal | undefined {
+  const seq = request.cseq().seq;
+  if (seq > CSEQ_LIMIT - headroom) return { status: 400, reason: `Bad Request (CSeq ${seq} leaves no room for the dialog)` };
+  return undefined;
+}

@@ -14,7 +14,7 @@ import type { Inbound } from '../transport/types';
 import { runSteps, type InviteContext, type InviteStep } from './invite-pipeline';
 import { numberOf } from './invite-steps';
 import { answerOptions } from './options-responder';
-import { checkRequest, nextMaxForwards, type Refusal } from './request-checks';
+import { checkDialogStart, checkRequest, nextMaxForwards, type Refusal } from './request-checks';
 
 export interface RouterDeps {
   transactions: TransactionLayer;
@@ -23,6 +23,8 @@ export interface RouterDeps {
   metrics: Metrics;
   /** Which zone is the public one; everything else is core. */
   publicZone: string;
+  /** CSeq numbers a new INVITE must leave free for its dialog (checkDialogStart); absent = 0. */
+  cseqHeadroom?: number;
   /** Answers REGISTER (IN-02); absent: REGISTER is refused 405 like any other unsupported method. */
   registrar?: { handle(request: SipRequest, inbound: Inbound): Promise<SipResponse> };
   /** The INVITE chain per direction (inbound = from the public zone). */
@@ -124,6 +126,11 @@ export class SipRouter implements TransactionUser {
   private async newInvite(request: SipRequest, tx: InviteServerTransaction, inbound: Inbound): Promise<void> {
     // RFC 3261 17.2.1: 100 Trying at once, so the caller stops retransmitting.
     tx.respond(createResponse(request, 100));
+    const start = checkDialogStart(request, this.deps.cseqHeadroom ?? 0);
+    if (start) {
+      this.refuse(tx, start, inbound);
+      return;
+    }
     const hops = nextMaxForwards(request);
     if (typeof hops !== 'number') {
       this.refuse(tx, hops, inbound);

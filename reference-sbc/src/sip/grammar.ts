@@ -122,3 +122,25 @@ export function quote(s: string): string {
 export function unfold(s: string): string {
   return s.replace(/\r?\n[ \t]+/g, ' ');
 }
+
+/**
+ * True when `s` holds a C0 control character or DEL: bytes no header value of the SBC's own may
+ * carry (a NUL breaks a database, a CR or LF the message framing). Tab is allowed unless `tabToo`.
+ */
+export function hasControl(s: string, tabToo = false): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c < 0x20 && (tabToo || c !== 0x09)) || c === 0x7f) return true;
+  }
+  return false;
+}
+
+/** `s` with every C0 control character and DEL (tab included) replaced by what `by` returns. */
+export function replaceControl(s: string, by: (char: string) => string): string {
+  let out = '';
+  for (const ch of s) {
+    const c = ch.charCodeAt(0);
+    out += c < 0x20 || c === 0x7f ? by(ch) : ch;
+  }
+  return out;
+}

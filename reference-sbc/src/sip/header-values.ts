@@ -92,6 +92,8 @@ export function parseVia(value: string): Via {
   const sentBy = /\s/.test(first) ? first.replace(/\s*:\s*/, ':') : first;
   if (sentBy === '' || /\s/.test(sentBy)) throw new SipParseError(`invalid Via sent-by in "${value}"`);
   const { host, port } = parseHostPort(sentBy);
+  // Port 0 is no port a response can be sent to (RFC 3261 18.2.2); taken, it breaks the reply later.
+  if (port === 0) throw new SipParseError(`Via with port 0 in "${value}"`);
   const params = paramsOf(semi.slice(1));
   return { protocol: `${m[1]}/${m[2]}`, transport: m[3].toUpperCase(), host, port, params };
 }

@@ -122,6 +122,7 @@ export const REASONS: Record<number, string> = {
   404: 'Not Found',
   408: 'Request Timeout',
   413: 'Request Entity Too Large',
+  414: 'Request-URI Too Long',
   416: 'Unsupported URI Scheme',
   420: 'Bad Extension',
   480: 'Temporarily Unavailable',

@@ -1,6 +1,6 @@
 import { SipParseError, type PartialMessage } from '../errors';
-import { isToken, unfold } from './grammar';
-import { parseContentLength, parseMaxForwards } from './header-values';
+import { hasControl, isToken, unfold } from './grammar';
+import { parseContentLength, parseMaxForwards, parseNameAddr, parseVia } from './header-values';
 import { fieldKey, Headers, type HeaderField } from './headers';
 import { SipRequest, SipResponse, type SipMessage } from './message';
 import { parseUri } from './uri';
@@ -88,6 +88,31 @@ function splitHead(data: Buffer): RawHead {
   return { startLine, fields, bodyStart: bounds.bodyStart };
 }
 
+/**
+ * A best-effort reading of a header section that failed to split: the first line, then every line up
+ * to the first empty one that looks like `name: value` (continuations joined). Only ever used to
+ * answer a broken request; never to act on it.
+ */
+function salvageHead(data: Buffer): PartialMessage {
+  const text = data.toString('latin1', 0, Math.min(data.length, SALVAGE_BYTES));
+  const lines = text.replace(/^[\r\n]+/, '').split(/\r?\n/);
+  const headers: PartialMessage['headers'] = [];
+  for (const line of lines.slice(1)) {
+    if (line === '') break;
+    const last = headers[headers.length - 1];
+    if ((line.startsWith(' ') || line.startsWith('\t')) && last) {
+      last.value = `${last.value} ${line.trim()}`;
+      continue;
+    }
+    const m = /^([!-9;-~]+)[ \t]*:(.*)$/.exec(line);
+    if (m?.[1] !== undefined && m[2] !== undefined) headers.push({ name: m[1], value: m[2].trim() });
+  }
+  return { startLine: lines[0] ?? '', headers };
+}
+
+/** A header section longer than this is not salvaged further (the limits refuse it anyway). */
+const SALVAGE_BYTES = 16384;
+
 function makeField(head: string, start: number, end: number, folded: boolean): HeaderField {
   const raw = head.slice(start, end);
   const colon = raw.indexOf(':');
@@ -105,7 +130,15 @@ function makeField(head: string, start: number, end: number, folded: boolean): H
 
 /** Parses one message. Throws SipParseError; when the header section was readable it carries a partial. */
 export function parseMessage(data: Buffer): SipMessage {
-  const head = splitHead(data);
+  let head: RawHead;
+  try {
+    head = splitHead(data);
+  } catch (err) {
+    // A header section that cannot be split (no empty line, a line without colon) may still show
+    // a readable top Via: the transport then answers 400 instead of dropping (issue 11 point 7).
+    if (err instanceof SipParseError) throw new SipParseError(err.message, salvageHead(data));
+    throw err;
+  }
   try {
     return build(head, data);
   } catch (err) {
@@ -182,15 +215,37 @@ function validateHeaders(message: SipMessage): void {
   if (counts.from > 1 || counts.to > 1) throw new SipParseError('duplicated From or To');
   const h = message.headers;
   const callId = h.get('call-id') ?? '';
-  if (callId === '' || /\s/.test(callId)) throw new SipParseError('invalid Call-ID');
+  // RFC 3261 25.1: Call-ID is word ["@" word], printable characters only. A NUL or control byte is
+  // refused here so it can never reach a CDR row or a core server (issue 11 point 4).
+  if (callId === '' || /\s/.test(callId) || hasControl(callId, true)) throw new SipParseError('invalid Call-ID');
   // Parsed now so a bad one is refused here; the message keeps the views for the layers above.
   message.topVia();
   message.from();
   message.to();
   const cseq = message.cseq();
+  validateLaterHeaders(message);
   const mf = h.get('max-forwards');
   if (mf !== undefined) parseMaxForwards(mf);
   if (message.kind === 'request' && cseq.method !== message.method) {
     throw new SipParseError(`CSeq method ${cseq.method} does not match ${message.method}`);
+  }
+}
+
+/**
+ * Headers the SBC reads later in a call, checked on arrival (issue 11 point 3): every Via (the
+ * response path), Contact (the remote target), Record-Route and Route (the route set). A value the
+ * SBC could not use later makes the message a 400 now, before anything of it reaches the core; once
+ * the core has answered it would be too late to build the reply.
+ */
+function validateLaterHeaders(message: SipMessage): void {
+  for (const via of message.headers.getValues('via')) parseVia(via);
+  for (const contact of message.headers.getValues('contact')) {
+    // RFC 3261 10.2.2: `Contact: *` is a REGISTER's "remove every binding".
+    if (contact.trim() === '*' && message.kind === 'request' && message.method === 'REGISTER') continue;
+    const na = parseNameAddr(contact);
+    if (na.uri.kind === 'sip' && na.uri.port === 0) throw new SipParseError('Contact with port 0');
+  }
+  for (const name of ['record-route', 'route']) {
+    for (const value of message.headers.getValues(name)) parseNameAddr(value);
   }
 }

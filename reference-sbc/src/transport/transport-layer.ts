@@ -1,10 +1,12 @@
 import { SipParseError, TransportError } from '../errors';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
-import { getParam, hasParam, withParam } from '../sip/grammar';
+import { getParam, hasControl, hasParam, withParam } from '../sip/grammar';
 import { Headers } from '../sip/headers';
 import { parseVia, serializeVia, type Via } from '../sip/header-values';
-import { SipRequest, SipResponse, type SipMessage } from '../sip/message';
+import { newTag } from '../sip/ids';
+import { createResponse, SipRequest, SipResponse, type SipMessage } from '../sip/message';
+import { checkMessageLimits, type LimitBreach, type MessageLimits } from '../sip/message-limits';
 import { isKeepAlive, parseMessage } from '../sip/parser';
 import { serializeMessage } from '../sip/serializer';
 import { hostToAddress } from '../sip/uri';
@@ -19,6 +21,10 @@ export interface TransportLayerOptions {
   gate?: InboundGate | undefined;
   /** A Server header for the SBC's own responses and User-Agent for its requests; absent = none (no banner). */
   serverHeader?: string | undefined;
+  /** Header and body size limits: a request over them is answered 400/413, a response dropped. Absent = none. */
+  limits?: MessageLimits | undefined;
+  /** Zones where every message the SBC sends is checked against `limits` again (the core). */
+  guardedZones?: readonly string[] | undefined;
 }
 
 /**
@@ -35,6 +41,8 @@ export class TransportLayer {
   private readonly maxMessageBytes: number;
   private readonly gate: InboundGate | undefined;
   private readonly serverHeader: string | undefined;
+  private readonly limits: MessageLimits | undefined;
+  private readonly guardedZones: ReadonlySet<string>;
 
   constructor(options: TransportLayerOptions) {
     this.log = options.log;
@@ -42,6 +50,9 @@ export class TransportLayer {
     this.maxMessageBytes = options.maxMessageBytes;
     this.gate = options.gate;
     this.serverHeader = options.serverHeader;
+    this.limits = options.limits;
+    this.guardedZones = new Set(options.guardedZones ?? []);
+    this.metrics.counter('sbc_sip_over_limits_total', 'Messages over the header/body limits, by zone and direction (in: refused on arrival, out: not sent)');
     this.metrics.counter('sbc_sip_messages_total', 'SIP messages by zone, direction (in/out) and kind (request/response)');
     this.metrics.counter('sbc_sip_dropped_total', 'Received data dropped, by zone and reason (malformed, too_large, framing, foreign-source, blocked, scanner, flood)');
     this.metrics.counter('sbc_sip_malformed_total', 'Malformed SIP messages received, by zone (answered 400 or dropped)');
@@ -79,6 +90,14 @@ export class TransportLayer {
     if (this.serverHeader !== undefined) {
       const name = message.kind === 'response' ? 'Server' : 'User-Agent';
       if (message.headers.get(name) === undefined) message.headers.append(name, this.serverHeader);
+    }
+    const breach = this.limits && this.guardedZones.has(target.zone) ? checkMessageLimits(message, this.limits) : undefined;
+    if (breach) {
+      // Everything arriving was checked against the same limits, so this is an SBC bug; it still
+      // must not reach the core.
+      this.metrics.inc('sbc_sip_over_limits_total', { zone: target.zone, direction: 'out' });
+      this.log.error('outgoing message over the limits, not sent', { zone: target.zone, first: firstLine(message), reason: breach.reason });
+      throw new TransportError(target.zone, `message over the limits not sent: ${breach.reason}`);
     }
     const data = serializeMessage(message);
     try {
@@ -146,6 +165,11 @@ export class TransportLayer {
     }
     this.metrics.inc('sbc_sip_messages_total', { zone, direction: 'in', kind: message.kind });
     if (message.kind === 'request') stampVia(message, source);
+    const breach = this.limits ? checkMessageLimits(message, this.limits) : undefined;
+    if (breach) {
+      this.rejectOverLimits(listener, message, breach, connectionId);
+      return;
+    }
     this.log.debug('received', { zone, from: source, first: firstLine(message) });
     const inbound: Inbound = { message, zone, protocol: listener.protocol, source, local: listener.local, ...(connectionId === undefined ? {} : { connectionId }) };
     try {
@@ -154,6 +178,21 @@ export class TransportLayer {
       // A bug above must not take the socket down; the peer's retransmission gets another chance.
       this.log.error('message handler failed', { zone, err, first: firstLine(message) });
     }
+  }
+
+  /** A request over the limits is answered (400 or 413) on its own route; a response is dropped. */
+  private rejectOverLimits(listener: Listener, message: SipMessage, breach: LimitBreach, connectionId?: string): void {
+    const zone = listener.zone;
+    this.metrics.inc('sbc_sip_over_limits_total', { zone, direction: 'in' });
+    if (message.kind === 'response' || message.method === 'ACK') {
+      this.metrics.inc('sbc_sip_dropped_total', { zone, reason: 'too_large' });
+      this.log.info('message over the limits dropped', { zone, first: firstLine(message), reason: breach.reason });
+      return;
+    }
+    this.log.info('request over the limits refused', { zone, first: firstLine(message), status: breach.status, reason: breach.reason });
+    const response = createResponse(message, breach.status, breach.reason, newTag());
+    this.sendResponse(response, { zone, protocol: listener.protocol, ...(connectionId === undefined ? {} : { connectionId }) })
+      .catch((sendErr: unknown) => this.log.warn(`cannot send ${breach.status}`, { zone, err: sendErr }));
   }
 
   private rejectMalformed(listener: Listener, err: unknown, source: Endpoint, connectionId?: string): void {
@@ -167,7 +206,8 @@ export class TransportLayer {
       return;
     }
     this.log.info('malformed request answered 400', { zone, source, reason });
-    this.sendResponse(response, { zone, protocol: listener.protocol, ...(connectionId === undefined ? {} : { connectionId }) })
+    // To the packet's source: the Via the 400 carries says the same (received/rport), or could not be parsed.
+    this.send(response, { zone, protocol: listener.protocol, endpoint: source, ...(connectionId === undefined ? {} : { connectionId }) })
       .catch((sendErr: unknown) => this.log.warn('cannot send 400', { zone, err: sendErr }));
   }
 }
@@ -198,27 +238,37 @@ function stampVia(request: SipRequest, source: Endpoint): void {
 }
 
 /**
- * A 400 for a request the parser rejected, if the essentials survived. ACKs are never answered
- * (RFC 3261 17.2.1), and neither is anything whose Via cannot be read (no address to answer to).
+ * A 400 for a request the parser rejected (RFC 3261 8.2, RFC 4475 3.1.2): whenever the start line is
+ * a request's and the top Via can be read, since a response can then be routed back to the source;
+ * whatever of From, To, Call-ID and CSeq survived is copied. ACKs are never answered (RFC 3261
+ * 17.2.1), responses neither; without a readable top Via there is nowhere to answer, so it is dropped.
  */
 function badRequestFor(err: SipParseError, source: Endpoint): SipResponse | undefined {
   const partial = err.partial;
   if (!partial) return undefined;
-  const m = /^([A-Za-z]+) \S+ SIP\/\d+\.\d+$/i.exec(partial.startLine);
-  if (!m || m[1] === undefined || m[1].toUpperCase() === 'ACK') return undefined;
+  const method = /^([^\s]+)[ \t]+\S/.exec(partial.startLine)?.[1];
+  if (method === undefined || /^SIP\//i.test(method) || method.toUpperCase() === 'ACK') return undefined;
   const headers = new Headers(partial.headers.map((h) => ({ ...h })));
-  const needed = ['via', 'from', 'to', 'call-id', 'cseq'];
-  if (needed.some((n) => headers.get(n) === undefined)) return undefined;
-  let topVia: Via;
+  // The first Via field as written; its first element is cut at a comma only if the list splits.
+  const topText = (headers.getFields('via')[0] ?? '').trim();
+  let via: string;
   try {
-    topVia = parseVia(headers.getValues('via')[0] ?? '');
+    const topVia = parseVia(headers.getValues('via')[0] ?? '');
+    via = serializeVia({ ...topVia, params: withParam(withParam(topVia.params, 'received', source.address), 'rport', String(source.port)) });
   } catch {
-    return undefined;
+    // A top Via that names SIP/2.0 and a transport but has a bad sent-by (port 0, a bad host) still
+    // identifies the request's hop: it is echoed as written and the answer goes to the packet's
+    // source (RFC 3581 symmetric response), which is where `received`/`rport` would send it anyway.
+    if (!/^SIP\s*\/\s*2\.0\s*\/\s*[A-Za-z]+\s+[^\s;,]+/i.test(topText) || hasControl(topText) || topText.length > 1024) return undefined;
+    via = `${topText.split(',')[0]};received=${source.address};rport=${source.port}`;
   }
   const response = new SipResponse(400, reasonFromError(err.message));
-  const viaParams = withParam(withParam(topVia.params, 'received', source.address), 'rport', String(source.port));
-  response.headers.append('Via', serializeVia({ ...topVia, params: viaParams }));
-  for (const name of ['from', 'to', 'call-id', 'cseq']) response.headers.append(capitalize(name), headers.get(name) ?? '');
+  response.headers.append('Via', via);
+  for (const name of ['from', 'to', 'call-id', 'cseq']) {
+    const value = headers.get(name);
+    // Copied only when printable: a NUL or a CR would break the answer's own framing.
+    if (value !== undefined && !hasControl(value)) response.headers.append(capitalize(name), value);
+  }
   return response;
 }
 

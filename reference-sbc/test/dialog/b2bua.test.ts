@@ -102,8 +102,11 @@ describe('B2BUA call flows', () => {
   };
   const endedReasons = (): unknown[] => events.filter((e) => e.kind === 'ended').map((e) => e.kind === 'ended' && [e.finalStatus, e.endReason]);
 
+  /** A usable offer: the SBC's SDP validation (issue 11) refuses a stub one before routing. */
+  const OFFER = 'v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n';
+
   it('builds an independent core leg: fresh identifiers, nothing of the caller but users and body', async () => {
-    await fromCaller(invite({ body: 'v=0\r\ns=-\r\n' }));
+    await fromCaller(invite({ body: OFFER }));
     const b = coreRequest('INVITE');
     expect(b.uri).toBe('sip:1234@127.0.0.21:5060');
     expect(b.callId()).not.toBe('call-1@127.0.0.30');
@@ -112,7 +115,7 @@ describe('B2BUA call flows', () => {
     expect(b.headers.get('contact')).toBe('<sip:127.0.0.11:5060>');
     expect(b.headers.get('max-forwards')).toBe('69');
     expect(serializeMessage(b).toString()).not.toContain('127.0.0.30');
-    expect(b.body.toString()).toBe('v=0\r\ns=-\r\n');
+    expect(b.body.toString()).toBe(OFFER);
     expect(sent('public')).toEqual(['100 INVITE']);
   });
 
