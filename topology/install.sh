@@ -14,7 +14,7 @@ declare -A NEED=(
   [ip]=iproute2
   [openssl]=openssl
   [psql]=postgresql-client
-  # The Kamailio SUT (topology/suts/kamailio): the server, kamcmd, and the module packages it loads.
+  # The Kamailio SUT (topology/suts/kamailio): the server and kamcmd; the module packages below.
   [kamailio]=kamailio
   [kamcmd]=kamailio
 )

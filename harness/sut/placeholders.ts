@@ -96,3 +96,16 @@ export function unknownPlaceholders(texts: { path: string[]; text: string }[], k
   }
   return problems;
 }
+
+/** The placeholder table of the README's vendor guide (Markdown), generated from the lists above. */
+export function renderPlaceholderTable(): string {
+  const row = (d: PlaceholderDoc, when: string): string => `| \`\${${d.name}}\` | ${d.description} | ${when} | \`${d.example}\` |`;
+  return [
+    '| placeholder | value | defined | example |',
+    '|---|---|---|---|',
+    ...TOPOLOGY_PLACEHOLDERS.map((d) => row(d, 'always')),
+    ...RTPENGINE_PLACEHOLDERS.map((d) => row(d, '`media.relay: rtpengine`')),
+    ...Object.entries(ACTION_PLACEHOLDERS).filter(([, names]) => names.length)
+      .map(([action, names]) => `| ${names.map((n) => `\`\${${n}}\``).join(', ')} | the action's own values | in \`provision.${action}\` only | |`),
+  ].join('\n');
+}

@@ -116,3 +116,12 @@ describe('SUT profile probes', () => {
     expect(() => parseSutProfile(`${minimal}health: { sipOptions: { zone: dmz } }\n`, 'x.yaml')).toThrow(/health\.sipOptions\.zone/);
   });
 });
+
+describe('the vendor guide\'s placeholder table', () => {
+  it('lists every placeholder a profile may use', async () => {
+    const { renderPlaceholderTable, TOPOLOGY_PLACEHOLDERS, RTPENGINE_PLACEHOLDERS } = await import('./placeholders');
+    const table = renderPlaceholderTable();
+    for (const d of [...TOPOLOGY_PLACEHOLDERS, ...RTPENGINE_PLACEHOLDERS]) expect(table).toContain(`| \`\${${d.name}}\` |`);
+    expect(table).toContain('`provision.addUser` only');
+  });
+});
