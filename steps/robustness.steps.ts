@@ -15,6 +15,7 @@ import { readSip } from '../harness/capture/pcap-read';
 import { runRobustness, type RobustnessRun } from '../harness/robustness/run';
 import { describeSummary, writeSummary } from '../harness/robustness/summary';
 import { malformedCorpus, type MalformedCase } from '../harness/sip/malformed-corpus';
+import { netnsExec } from '../harness/sut/probe';
 import { readHealth } from '../harness/sut/provision';
 import { check, describeRun } from './assertions';
 import { runCaptures } from './capture.hooks';
@@ -40,7 +41,7 @@ function alive(pid: number): boolean {
 }
 
 Given('the SBC\'s process is noted', async function (this: SbcWorld) {
-  const health = await readHealth(this.ctx.profile, this.ctx.state.vars);
+  const health = await readHealth(this.ctx.profile, this.ctx.state.vars, netnsExec(this.ctx.state.namespaces));
   // The pid the topology started goes stale when another scenario restarts the SBC (the GEN-05 crash
   // test): the health URL's pid, when there is one, is the current process.
   const startedPid = health?.pid === undefined ? this.ctx.state.sbc.pid : undefined;
@@ -133,7 +134,7 @@ Then('the SBC is still the same process, alive and healthy', async function (thi
   check(before, () => 'the SBC process was not noted before the corpus');
   if (before.startedPid !== undefined) check(alive(before.startedPid), () => `robustness: the SBC process ${before.startedPid} is gone after the malformed corpus (crashed)`);
   if (before.healthPid !== undefined) {
-    const health = await readHealth(this.ctx.profile, this.ctx.state.vars);
+    const health = await readHealth(this.ctx.profile, this.ctx.state.vars, netnsExec(this.ctx.state.namespaces));
     check(health?.ok, () => `robustness: the SBC's health URL no longer answers 2xx after the corpus (${health?.status}: ${health?.body})`);
     check(health.pid === before.healthPid, () => `robustness: the SBC restarted during the corpus (pid ${before.healthPid} before, ${health.pid} after)`);
   }

@@ -2,7 +2,7 @@ import { AfterAll, Given, Then, When } from '@cucumber/cucumber';
 import type { TracedMessage } from '../harness/sipp/messages';
 import type { SippInstance } from '../harness/sipp/runner';
 import { SutControl } from '../harness/sut/lifecycle';
-import { REPO_ROOT } from '../topology/paths';
+import { sutHostOf } from '../topology/sut-host';
 import { check, describeRun } from './assertions';
 import { cdrReader } from './cdr.steps';
 import type { SbcWorld } from './world';
@@ -17,7 +17,7 @@ let control: SutControl | undefined;
 /** The run's one controller of the SUT (other features restart the SBC through it too, so its pid stays right). */
 export function sutControl(world: SbcWorld): SutControl | undefined {
   const { profile, state } = world.ctx;
-  control ??= SutControl.for({ profile, vars: state.vars, netns: state.namespaces.sbc, cwd: REPO_ROOT, logFile: state.sbc.logFile }, state.sbc.pid);
+  control ??= SutControl.for(sutHostOf(state, profile), state.sbc.pid);
   return control;
 }
 

@@ -16,14 +16,27 @@ declare -A NEED=(
   [psql]=postgresql-client
   # Headless browser for the certificate's browser test (harness/report/browser.test.ts).
   [chromium]=chromium
+  # The Kamailio SUT (topology/suts/kamailio): the server and kamcmd; the module packages below.
+  [kamailio]=kamailio
+  [kamcmd]=kamailio
 )
 PG_BIN=/usr/lib/postgresql/15/bin
+KAM_MODULES=/usr/lib/x86_64-linux-gnu/kamailio/modules
+declare -A KAM_NEED=(
+  [tls.so]=kamailio-tls-modules
+  [db_postgres.so]=kamailio-postgres-modules
+  [uuid.so]=kamailio-extra-modules
+  [http_client.so]=kamailio-utils-modules
+)
 
 missing=()
 for tool in "${!NEED[@]}"; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("${NEED[$tool]}")
 done
 [ -x "$PG_BIN/postgres" ] && [ -x "$PG_BIN/initdb" ] || missing+=(postgresql)
+for module in "${!KAM_NEED[@]}"; do
+  [ -e "$KAM_MODULES/$module" ] || missing+=("${KAM_NEED[$module]}")
+done
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install: all tools present"
@@ -43,7 +56,7 @@ echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
 # The packages ship system services; the suite starts its own instances inside namespaces.
-for svc in postgresql rtpengine-daemon knot; do
+for svc in postgresql rtpengine-daemon knot kamailio; do
   if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
     systemctl stop "$svc" || true
   fi

@@ -3,19 +3,25 @@ import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { basename, join, resolve } from 'node:path';
 import { reapAll, type Managed } from '../harness/util/process';
-import { startSut } from '../harness/sut/lifecycle';
+import { startSut, stopSut, type SutHost } from '../harness/sut/lifecycle';
+import { describeProbe } from '../harness/sut/probe';
 import { loadSutProfile } from '../harness/sut/profile';
+import { runSutAction } from '../harness/sut/provision';
 import { ADDRESSES } from './addresses';
 import { createTestPki } from './certs';
-import { createNetwork, destroyNetwork, removeStale, type Namespaces } from './netns';
+import { createNetwork, destroyNetwork, interfacesFor, NETNS_PREFIX, removeStale, type Namespaces } from './netns';
+import { removeNetnsResolver, staleResolvers, writeNetnsResolver } from './netns-resolver';
 import { startKnot } from './services/knot';
-import { startPostgres } from './services/postgres';
+import { applySqlFiles, startPostgres } from './services/postgres';
 import { startRtpengine } from './services/rtpengine';
+import { netnsSutHost, sutVars } from './sut-host';
 import type { TopologyState } from './state';
 
 export { REPO_ROOT } from './paths';
 import { REPO_ROOT } from './paths';
 const LOCK_DIR = '/run/sbcx';
+/** The core servers' SIP port (topology/core-servers.ts listens there). */
+const CORE_SIP_PORT = 5060;
 
 export interface Topology {
   state: TopologyState;
@@ -58,6 +64,7 @@ export async function bringUp(o: { profileFile: string; reportDir: string; log: 
   mkdirSync(topoDir, { recursive: true });
   let ns: Namespaces | undefined;
   let sbc: Managed | undefined;
+  let sutHost: SutHost | undefined;
 
   // Every caller (the run's own finally, a signal handler) awaits the same teardown: returning early
   // to a second caller would let the process exit while the first teardown is still running.
@@ -65,9 +72,12 @@ export async function bringUp(o: { profileFile: string; reportDir: string; log: 
   const down = (): Promise<string[]> => (downPromise ??= teardown());
   const teardown = async (): Promise<string[]> => {
     const problems: string[] = [];
-    if (sbc) await sbc.stop(5000);
+    if (sbc && sutHost) await stopSut(sutHost, sbc, 5000);
     await reapAll();
-    if (ns) problems.push(...(await destroyNetwork(ns)));
+    if (ns) {
+      problems.push(...(await destroyNetwork(ns)));
+      removeNetnsResolver(ns.sbc);
+    }
     for (const f of ['postgres.log', 'pgdata/restart.log', 'knot.log', 'rtpengine.log', 'sbc.yaml']) {
       const src = join(runDir, f);
       if (existsSync(src)) copyFileSync(src, join(topoDir, basename(f).replace('restart.log', 'postgres-restart.log')));
@@ -87,25 +97,39 @@ export async function bringUp(o: { profileFile: string; reportDir: string; log: 
   try {
     ns = await step(`namespaces ${runId} with veth pairs, IP forwarding off`, () => createNetwork(runId));
     const netns = ns;
+    writeNetnsResolver(netns.sbc, ADDRESSES.enumDns);
     const pki = await step('test CA and certificates', () =>
       createTestPki(runDir, [profile.sbc.public.address, profile.sbc.core.address], ADDRESSES.publicHosts.slice(0, 10)),
     );
-    const pg = await step(`PostgreSQL on ${ADDRESSES.postgres}, CDR schema applied`, () =>
-      startPostgres({ netns: netns.core, address: ADDRESSES.postgres, runDir, migrationsDir: join(REPO_ROOT, 'topology', 'db') }),
-    );
-    const dns = await step(`Knot DNS for e164.arpa on ${ADDRESSES.enumDns}`, () => startKnot({ netns: netns.core, address: ADDRESSES.enumDns, runDir }));
-    await step('rtpengine (userspace) on the SBC public and core addresses', () =>
-      startRtpengine({ netns: netns.sbc, publicAddress: ADDRESSES.sbcPublic, coreAddress: ADDRESSES.sbcCore, runDir }),
-    );
-    const vars: Record<string, string> = {
-      RUN_DIR: runDir,
-      REPO: REPO_ROOT,
-      CDR_DB_URL: pg.url,
-      CDR_DB_LOCAL_URL: pg.localUrl,
-      TLS_CERT: pki.sbcCert,
-      TLS_KEY: pki.sbcKey,
-      TLS_CA: pki.caCert,
-    };
+    const pg = await step(`PostgreSQL on ${ADDRESSES.postgres}`, () => startPostgres({ netns: netns.core, address: ADDRESSES.postgres, runDir }));
+    const dns = await step(`Knot DNS for e164.arpa on ${ADDRESSES.enumDns}, resolver of the SBC namespace`, () => startKnot({ netns: netns.core, address: ADDRESSES.enumDns, runDir }));
+    const rtp = profile.media.relay === 'rtpengine'
+      ? await step('rtpengine (userspace) on the SBC public and core addresses', () =>
+        startRtpengine({ netns: netns.sbc, publicAddress: ADDRESSES.sbcPublic, coreAddress: ADDRESSES.sbcCore, runDir }))
+      : undefined;
+    if (!rtp) o.log(`topology: no rtpengine (the profile brings its own media relay)`);
+    const ifs = interfacesFor(runId);
+    const vars = sutVars({
+      runDir,
+      repoRoot: REPO_ROOT,
+      plan: ADDRESSES,
+      interfaces: { sbcPublic: ifs.sbcPubIf, sbcCore: ifs.sbcCoreIf },
+      corePort: CORE_SIP_PORT,
+      enum: { address: dns.address, port: 53, suffix: 'e164.arpa' },
+      db: { host: ADDRESSES.postgres, port: pg.port, name: 'sbc', user: 'sbc', password: 'sbc', socketDir: pg.socketDir, url: pg.url, localUrl: pg.localUrl },
+      tls: { cert: pki.sbcCert, key: pki.sbcKey, ca: pki.caCert },
+      rtpengine: rtp && { ngHost: rtp.ngHost, ngPort: rtp.ngPort, publicIf: rtp.publicIf, coreIf: rtp.coreIf },
+    }, profile);
+    const logFile = join(o.reportDir, 'sbc.log');
+    sutHost = netnsSutHost({ profile, vars, namespaces: netns, keepPids: rtp?.proc.child.pid === undefined ? [] : [rtp.proc.child.pid], logFile });
+    const host = sutHost;
+    if (profile.database) {
+      const db = profile.database;
+      await step(`database prepared by the profile (${'sql' in db ? db.sql.map((f) => basename(f)).join(', ') : 'command'})`, () =>
+        'sql' in db ? applySqlFiles(pg, db.sql) : runSutAction({ shell: db.command }, vars, 'database.command', {
+          netns: netns.sbc, timeoutMs: 60_000, fail: (m) => new Error(m),
+        }).then(() => undefined));
+    }
     const state: TopologyState = {
       provider: 'netns',
       runId,
@@ -119,12 +143,11 @@ export async function bringUp(o: { profileFile: string; reportDir: string; log: 
       postgres: { localUrl: pg.localUrl, url: pg.url, socketDir: pg.socketDir, dataDir: pg.dataDir, serverOptions: pg.serverOptions, logFile: join(runDir, 'pgdata', 'restart.log') },
       pki,
       sbc: {},
+      ...(rtp ? { rtpengine: { pid: rtp.proc.child.pid } } : {}),
     };
     if (profile.start) {
-      const logFile = join(o.reportDir, 'sbc.log');
       state.sbc.logFile = logFile;
-      const host = { profile, vars, netns: netns.sbc, cwd: REPO_ROOT, logFile };
-      sbc = await step(`SUT ${profile.name} started and ready`, () => startSut(host, { writeConfig: true }));
+      sbc = await step(`SUT ${profile.name} started and ready (${describeProbe(profile.start.ready)})`, () => startSut(host, { writeConfig: true }));
       state.sbc.pid = sbc.child.pid;
     } else {
       o.log(`topology: SUT ${profile.name} is not started by the suite (no start section); expecting it at ${profile.sbc.public.address}`);
@@ -146,6 +169,7 @@ export async function bringUp(o: { profileFile: string; reportDir: string; log: 
  */
 export async function tearDownStaleOnly(): Promise<string[]> {
   const removed = new Set(await removeStale(isLive));
+  for (const dir of staleResolvers(NETNS_PREFIX, isLive)) removeNetnsResolver(dir);
   const locks = existsSync(LOCK_DIR) ? readdirSync(LOCK_DIR).filter((f) => f.endsWith('.pid')).map((f) => f.slice(0, -4)) : [];
   const dirs = readdirSync(tmpdir()).filter((d) => /^sbcx-[0-9a-f]{4}-/.test(d));
   for (const id of new Set([...locks, ...dirs.map((d) => d.split('-')[1]!)])) {

@@ -27,17 +27,18 @@ async function ip(args: string[], netns?: string): Promise<void> {
   await run('ip', args, { netns });
 }
 
+/** The veth names of run `id` (at most 15 characters; the run id keeps parallel runs apart). */
+export function interfacesFor(id: string): { pubIf: string; sbcPubIf: string; coreIf: string; sbcCoreIf: string } {
+  return { pubIf: `p${id}`, sbcPubIf: `sp${id}`, coreIf: `c${id}`, sbcCoreIf: `sc${id}` };
+}
+
 export async function createNetwork(id: string, plan: AddressPlan = ADDRESSES): Promise<Namespaces> {
   const ns = namespacesFor(id);
   for (const name of [ns.pub, ns.sbc, ns.core]) {
     await ip(['netns', 'add', name]);
     await ip(['link', 'set', 'lo', 'up'], name);
   }
-  // veth names are limited to 15 characters; the run id keeps parallel runs apart.
-  const pubIf = `p${id}`;
-  const sbcPubIf = `sp${id}`;
-  const coreIf = `c${id}`;
-  const sbcCoreIf = `sc${id}`;
+  const { pubIf, sbcPubIf, coreIf, sbcCoreIf } = interfacesFor(id);
   await ip(['link', 'add', pubIf, 'netns', ns.pub, 'type', 'veth', 'peer', 'name', sbcPubIf, 'netns', ns.sbc]);
   await ip(['link', 'add', coreIf, 'netns', ns.core, 'type', 'veth', 'peer', 'name', sbcCoreIf, 'netns', ns.sbc]);
 

@@ -23,6 +23,8 @@ export interface TopologyState {
   postgres: { localUrl: string; url: string; socketDir: string; dataDir: string; serverOptions: string[]; logFile: string };
   pki: TestPki;
   sbc: { pid?: number; logFile?: string };
+  /** The topology's rtpengine in the SBC namespace; absent when the profile brings its own media relay. */
+  rtpengine?: { pid?: number | undefined };
 }
 
 export const STATE_ENV = 'SBCX_TOPOLOGY';

@@ -12,7 +12,7 @@ const REFERENCE_QUERY = `SELECT call_id, attempt_at, answer_at, end_at, duration
        host(remote_ip) AS remote_ip, final_status
   FROM cdr ORDER BY id`;
 
-const MIGRATION = readFileSync(join(import.meta.dirname, '../../topology/db/001-cdr.sql'), 'utf8');
+const MIGRATION = readFileSync(join(import.meta.dirname, '../../reference-sbc/db/001-cdr.sql'), 'utf8');
 
 function insertSql(callId: string, dst: string, answered: boolean): string {
   return `INSERT INTO cdr (call_id, attempt_at, answer_at, end_at, duration_s, duration_ms, src_number, dst_number,

@@ -2,9 +2,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { reapAll } from '../util/process';
+import { isGone, reapAll, run, waitUntil } from '../util/process';
 import { SutControl, SutLifecycleError, startSut, type SutHost } from './lifecycle';
+import { busySipPorts, type ZoneExec } from './probe';
 import { parseSutProfile } from './profile';
+
+/** Probes run right here (no namespaces in a unit test). */
+const localExec: ZoneExec = (_zone, argv, o) => run(argv[0]!, argv.slice(1), { check: false, timeoutMs: o.timeoutMs });
 
 // A stand-in SUT: reads its config, answers /health on a unix socket with its pid and that config.
 const FAKE_SUT = `
@@ -18,20 +22,34 @@ process.on('SIGTERM', () => process.exit(0));
 `;
 
 let dir: string;
+// The SUT's SIP ports, checked free after a kill: high enough that nothing else on the machine holds them.
+const SIP_PORT = 46000 + (process.pid % 1000) * 2;
+
+// A forking SUT: the parent answers /health, its child holds the SIP port (as Kamailio's workers do).
+const FORKING_SUT = `
+const http = require('node:http');
+const fs = require('node:fs');
+const { spawn } = require('node:child_process');
+const [sock, port] = process.argv.slice(1);
+const child = spawn(process.execPath, ['-e', "require('node:dgram').createSocket('udp4').bind(" + port + ", '127.0.0.1'); setInterval(() => {}, 1000)"], { stdio: 'ignore' });
+try { fs.unlinkSync(sock); } catch {}
+http.createServer((req, res) => res.end(JSON.stringify({ pid: process.pid, child: child.pid }))).listen(sock);
+`;
 
 function host(control: string, command = `[node, -e, "\${SCRIPT}", "\${RUN_DIR}/admin.sock", "\${RUN_DIR}/sut.conf"]`): SutHost {
   const profile = parseSutProfile(
     `
 name: fake
-sbc: { public: { address: 203.0.113.10 }, core: { address: 10.20.0.10 } }
+sbc: { public: { address: 127.0.0.1, udp: ${SIP_PORT} }, core: { address: 127.0.0.1, udp: ${SIP_PORT + 1} } }
 start:
   command: ${command}
-  config: { template: ${join(dir, 'sut.conf.tpl')}, path: "\${RUN_DIR}/sut.conf" }
+  config: { template: sut.conf.tpl, path: "\${RUN_DIR}/sut.conf" }
   ready: { http: "unix:\${RUN_DIR}/admin.sock:/health", timeoutMs: 5000 }
 ${control}`,
-    'fake.yaml',
+    join(dir, 'fake.yaml'),
+    { extraPlaceholders: ['SCRIPT', 'NAME'] },
   );
-  return { profile, vars: { RUN_DIR: dir, SCRIPT: FAKE_SUT, NAME: 'one' }, cwd: dir, logFile: join(dir, 'sut.log') };
+  return { profile, vars: { RUN_DIR: dir, SCRIPT: FAKE_SUT, NAME: 'one' }, exec: localExec, logFile: join(dir, 'sut.log') };
 }
 
 async function health(): Promise<{ pid: number; config: string }> {
@@ -76,7 +94,7 @@ describe('SUT lifecycle', () => {
     writeFileSync(join(dir, 'sut.conf.tpl'), 'name=changed\n');
 
     const killed = await control.kill();
-    expect(killed.how).toBe(`SIGKILL to pid ${first.child.pid}`);
+    expect(killed.how).toMatch(new RegExp(`^SIGKILL to pid ${first.child.pid}`));
     expect(await first.exited).toBe('SIGKILL');
 
     const started = await control.start();
@@ -90,6 +108,21 @@ describe('SUT lifecycle', () => {
     expect((await health()).pid).toBe(control.currentPid);
     await control.stop();
     await expect(health()).rejects.toThrow();
+  });
+
+  it('kills every process of a forking SUT and waits until its SIP port is free', async () => {
+    const h = host('control: { kill: sigkill, start: start }', `[node, -e, "\${SCRIPT}", "\${RUN_DIR}/admin.sock", "${SIP_PORT}"]`);
+    h.vars.SCRIPT = FORKING_SUT;
+    const first = await startSut(h, { writeConfig: true });
+    const { child } = (await health()) as unknown as { child: number };
+    // The child binds the SIP port shortly after it is spawned.
+    await waitUntil('the child to bind', async () => (await busySipPorts(h.profile.sbc, localExec)).length > 0, 5000);
+    const control = SutControl.for(h, first.child.pid)!;
+    const killed = await control.kill();
+    expect(killed.how).toContain(`and 1 more (${child})`);
+    expect(isGone(child)).toBe(true);
+    expect(await busySipPorts(h.profile.sbc, localExec)).toEqual([]);
+    await control.stop();
   });
 
   it('runs shell actions for an SBC the suite does not start', async () => {

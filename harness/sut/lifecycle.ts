@@ -1,8 +1,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { httpRequest } from '../util/http';
-import { start, waitUntil, type Managed } from '../util/process';
-import { substitute, type SutAction, type SutProfile } from './profile';
+import { isGone, killTree, start, waitUntil, type Managed } from '../util/process';
+import { substitute } from './placeholders';
+import { busySipPorts, waitForProbe, type ProbeContext, type ZoneExec } from './probe';
+import type { SutAction, SutProfile, SutReadiness } from './profile';
 import { runSutAction } from './provision';
 
 /**
@@ -16,8 +17,15 @@ export interface SutHost {
   vars: Record<string, string>;
   /** The SBC's network namespace: its command and the shell actions run there. */
   netns?: string | undefined;
-  /** Working directory of the start command; relative template paths are resolved from here. */
-  cwd: string;
+  /** How probes run a command in a zone (probe.ts). */
+  exec: ZoneExec;
+  /**
+   * Every process in the SBC's zone (its namespace), so that a kill also reaches what the SBC started
+   * outside its own process tree; absent where the provider cannot list them.
+   */
+  zonePids?: (() => Promise<number[]>) | undefined;
+  /** Processes of the topology in the SBC's zone that a kill must spare (its rtpengine). */
+  keepPids?: readonly number[] | undefined;
   /** Where the SBC's stdout and stderr are appended (evidence). */
   logFile?: string | undefined;
 }
@@ -29,55 +37,85 @@ export class SutLifecycleError extends Error {
   }
 }
 
-type Readiness = { http: string; timeoutMs: number };
-
 function logTail(logFile: string | undefined, lines = 8): string {
   if (!logFile || !existsSync(logFile)) return '';
   return readFileSync(logFile, 'utf8').trim().split('\n').slice(-lines).join('\n');
 }
 
+const probeContext = (host: SutHost): ProbeContext => ({ sbc: host.profile.sbc, vars: host.vars, exec: host.exec });
+
 /**
- * Polls the readiness URL until it answers 2xx. When `exited` is given and settles first, fails at
+ * Polls the readiness probe until it succeeds. When `exited` is given and settles first, fails at
  * once with the log tail: a process that died during start-up is not worth waiting the timeout for.
  */
-async function waitReady(host: SutHost, ready: Readiness, exited?: Promise<number | string>): Promise<void> {
-  const url = substitute(ready.http, host.vars, 'ready.http');
+async function waitReady(host: SutHost, ready: SutReadiness, exited?: Promise<number | string>): Promise<void> {
   let code: number | string | undefined;
   void exited?.then((c) => (code = c));
   const name = host.profile.name;
   const died = (): SutLifecycleError => new SutLifecycleError(`${name} exited (${code}) during start-up:\n${logTail(host.logFile)}`);
-  await waitUntil(`${name} to answer ${url}`, async () => {
-    // A process that died during start-up ends the wait at once (a failed probe only retries).
-    if (code !== undefined) return true;
-    const status = (await httpRequest(url, { timeoutMs: 1000 })).status;
-    return status >= 200 && status < 300;
-  }, ready.timeoutMs, 200).catch((err: unknown) => {
+  await waitForProbe(ready, probeContext(host), { name, gaveUp: () => code !== undefined }).catch((err: unknown) => {
     throw code !== undefined ? died() : err;
   });
   if (code !== undefined) throw died();
 }
 
+/** Waits until no socket in the SBC zone holds one of the SBC's SIP ports (a killed SBC's children may). */
+export async function waitSipPortsFree(host: SutHost, timeoutMs = 5000): Promise<void> {
+  let busy: string[] = [];
+  await waitUntil(`the SIP ports of ${host.profile.name} to be free`, async () => {
+    busy = (await busySipPorts(host.profile.sbc, host.exec)).map((s) => `${s.proto} ${s.address}:${s.port}`);
+    return busy.length === 0;
+  }, timeoutMs, 50).catch(() => {
+    throw new SutLifecycleError(`${host.profile.name}: SIP ports still bound after the kill: ${busy.join(', ')}`);
+  });
+}
+
+/** Renders every configuration template of the start section (the first start only). */
+function writeConfigs(host: SutHost): void {
+  for (const [i, c] of (host.profile.start?.config ?? []).entries()) {
+    const path = resolve(host.profile.dir, substitute(c.path, host.vars, `start.config.${i}.path`));
+    writeFileSync(path, substitute(readFileSync(c.template, 'utf8'), host.vars, `start.config.${i}.template`));
+  }
+}
+
 /**
- * Starts the SUT with the profile's `start` section and resolves once its readiness probe answers.
- * `writeConfig` renders the configuration template first (the first start); a restart reuses the file.
- * `ready` overrides the start section's probe.
+ * Starts the SUT with the profile's `start` section (from the profile's directory) and resolves once
+ * its readiness probe succeeds. `writeConfig` renders the configuration templates first (the first
+ * start); a restart reuses the files. `ready` overrides the start section's probe.
  */
-export async function startSut(host: SutHost, o: { writeConfig: boolean; ready?: Readiness | undefined }): Promise<Managed> {
+export async function startSut(host: SutHost, o: { writeConfig: boolean; ready?: SutReadiness | undefined }): Promise<Managed> {
   const spec = host.profile.start;
   if (!spec) throw new SutLifecycleError(`${host.profile.name}: the profile has no start section`);
-  if (o.writeConfig && spec.config) {
-    const template = readFileSync(resolve(host.cwd, spec.config.template), 'utf8');
-    writeFileSync(substitute(spec.config.path, host.vars, 'start.config.path'), substitute(template, host.vars, spec.config.template));
-  }
-  const argv = spec.command.map((a, i) => substitute(a, host.vars, `start.command[${i}]`));
-  const proc = start({ name: 'sut', command: argv[0]!, args: argv.slice(1), netns: host.netns, cwd: host.cwd, logFile: host.logFile });
+  if (o.writeConfig) writeConfigs(host);
+  const argv = spec.command.map((a, i) => substitute(a, host.vars, `start.command.${i}`));
+  const proc = start({ name: 'sut', command: argv[0]!, args: argv.slice(1), netns: host.netns, cwd: host.profile.dir, logFile: host.logFile });
   try {
     await waitReady(host, o.ready ?? spec.ready, proc.exited);
   } catch (err) {
-    await proc.stop(2000);
+    await stopSut(host, proc, 2000);
     throw err;
   }
   return proc;
+}
+
+/** SIGKILLs every process of the SUT (its tree, and its zone's when the provider lists them). */
+async function killAll(host: SutHost, pid: number | undefined): Promise<number[]> {
+  return killTree(pid, { also: host.zonePids, keep: host.keepPids ?? [] });
+}
+
+/**
+ * Stops a SUT the suite started: its stop signal, `graceMs` to exit, then SIGKILL for whatever is left
+ * of it (children a forking SBC left behind included). Used by the topology teardown and after a
+ * failed start.
+ */
+export async function stopSut(host: SutHost, proc: Managed, graceMs = 5000): Promise<void> {
+  const pid = proc.child.pid;
+  if (pid !== undefined && !isGone(pid)) {
+    proc.child.kill(host.profile.start?.stopSignal ?? 'SIGTERM');
+    await Promise.race([proc.exited, new Promise((r) => setTimeout(r, graceMs))]);
+  }
+  await killAll(host, pid);
+  await proc.stop(100);
 }
 
 /** Runs a control action (shell command in the SBC's namespace, or HTTP call); throws when it fails. */
@@ -86,20 +124,9 @@ async function runAction(host: SutHost, spec: SutAction, where: string): Promise
   return (await runSutAction(spec, host.vars, where, { netns: host.netns, timeoutMs: 30_000, fail })).ran;
 }
 
-/** Whether `pid` is gone or a zombie (killed, waiting for its parent, another process, to reap it). */
-function isDead(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Field 3 is the state; the command name before it is in parentheses and may hold spaces.
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
-  } catch {
-    return true;
-  }
-}
-
 export interface KillOutcome {
   at: Date;
-  /** What was done: `SIGKILL to pid 1234` or the action that ran. */
+  /** What was done: `SIGKILL to pid 1234 and 3 more` or the action that ran. */
   how: string;
 }
 
@@ -129,7 +156,7 @@ export class SutControl {
     this.pid = pid;
   }
 
-  /** The controller, or undefined when the profile cannot kill and restart this SBC ("not run"). */
+  /** The controller, or undefined when the profile cannot kill and restart this SBC ("incomplete"). */
   static for(host: SutHost, pid: number | undefined): SutControl | undefined {
     const control = host.profile.control;
     return control ? new SutControl(host, control, pid) : undefined;
@@ -140,7 +167,7 @@ export class SutControl {
     return this.pid;
   }
 
-  /** Kills the SBC without any chance to clean up, and resolves once it is gone. */
+  /** Kills the SBC without any chance to clean up, and resolves once it is gone and its ports are free. */
   async kill(): Promise<KillOutcome> {
     if (this.control.kill !== 'sigkill') {
       const how = await runAction(this.host, this.control.kill, 'control.kill');
@@ -148,20 +175,23 @@ export class SutControl {
     }
     const pid = this.pid;
     if (pid === undefined) throw new SutLifecycleError('control.kill is sigkill but the topology recorded no SBC process id');
-    if (isDead(pid)) throw new SutLifecycleError(`the SBC (pid ${pid}) was already dead before the kill`);
-    process.kill(pid, 'SIGKILL');
+    if (isGone(pid)) throw new SutLifecycleError(`the SBC (pid ${pid}) was already dead before the kill`);
     const at = new Date();
-    await waitUntil(`pid ${pid} to die after SIGKILL`, () => Promise.resolve(isDead(pid)), 5000, 20);
+    const killed = await killAll(this.host, pid);
     if (this.restarted?.child.pid === pid) await this.restarted.exited;
     this.pid = undefined;
-    return { at, how: `SIGKILL to pid ${pid}` };
+    await waitSipPortsFree(this.host);
+    const others = killed.filter((p) => p !== pid);
+    return { at, how: `SIGKILL to pid ${pid}${others.length ? ` and ${others.length} more (${others.join(', ')})` : ''}` };
   }
 
   /** Starts the SBC again and resolves once it is ready. */
   async start(): Promise<StartOutcome> {
     const t0 = Date.now();
     if (this.control.start === 'start') {
-      await this.restarted?.stop(2000);
+      if (this.restarted) await stopSut(this.host, this.restarted, 2000);
+      // A port still held by a leftover process would make the new SBC fail to bind, or share the traffic.
+      await waitSipPortsFree(this.host);
       this.restarted = await startSut(this.host, { writeConfig: false, ready: this.control.ready });
       this.pid = this.restarted.child.pid;
       return { readyAt: new Date(), readyAfterMs: Date.now() - t0, how: 'the start section again', pid: this.pid };
@@ -174,9 +204,9 @@ export class SutControl {
     return { readyAt: new Date(), readyAfterMs: Date.now() - t0, how };
   }
 
-  /** Stops (SIGTERM, then SIGKILL) the SBC this controller started, if any. */
+  /** Stops (stop signal, then SIGKILL to what is left) the SBC this controller started, if any. */
   async stop(): Promise<void> {
-    await this.restarted?.stop(5000);
+    if (this.restarted) await stopSut(this.host, this.restarted, 5000);
     this.restarted = undefined;
   }
 }

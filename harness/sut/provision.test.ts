@@ -4,7 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSutProfile } from './profile';
+import type { ZoneExec } from './probe';
 import { provision, ProvisionError, readHealth } from './provision';
+
+// An HTTP health URL is read from here: nothing runs in a zone.
+const noExec: ZoneExec = () => Promise.reject(new Error('no zone in this test'));
 
 describe('SUT provisioning actions', () => {
   let dir: string;
@@ -41,7 +45,7 @@ health: { http: "unix:\${RUN_DIR}/admin.sock:/health" }
 provision:
   blockIp: { http: { method: POST, url: "unix:\${RUN_DIR}/admin.sock:/blocklist", body: '{"address":"\${ip}"}' } }
   unblockIp: { http: { method: DELETE, url: "unix:\${RUN_DIR}/admin.sock:/blocklist/\${ip}" } }
-  reload: { shell: "echo reloaded \${ip} > \${RUN_DIR}/out.txt" }
+  removeUser: { shell: "echo removed \${user} > \${RUN_DIR}/out.txt" }
 `, 't.yaml');
 
   it('calls the HTTP action with the placeholders filled in', async () => {
@@ -58,9 +62,9 @@ provision:
   });
 
   it('runs a shell action', async () => {
-    const out = await provision(profile(), 'reload', { ip: '1.2.3.4' }, { vars: { RUN_DIR: dir } });
+    const out = await provision(profile(), 'removeUser', { user: 'alice' }, { vars: { RUN_DIR: dir } });
     expect(out?.status).toBe(0);
-    expect(readFileSync(join(dir, 'out.txt'), 'utf8')).toBe('reloaded 1.2.3.4\n');
+    expect(readFileSync(join(dir, 'out.txt'), 'utf8')).toBe('removed alice\n');
   });
 
   it('returns undefined for an action the profile does not have', async () => {
@@ -68,7 +72,7 @@ provision:
   });
 
   it('reads the health URL and its pid', async () => {
-    expect(await readHealth(profile(), { RUN_DIR: dir })).toMatchObject({ ok: true, status: 200, pid: 4242 });
-    expect((await readHealth(profile(), { RUN_DIR: join(dir, 'nowhere') }))?.ok).toBe(false);
+    expect(await readHealth(profile(), { RUN_DIR: dir }, noExec)).toMatchObject({ ok: true, status: 200, pid: 4242 });
+    expect((await readHealth(profile(), { RUN_DIR: join(dir, 'nowhere') }, noExec))?.ok).toBe(false);
   });
 });

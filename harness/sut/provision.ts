@@ -1,6 +1,8 @@
 import { httpRequest } from '../util/http';
 import { run } from '../util/process';
-import { substitute, type SutAction, type SutProfile } from './profile';
+import { substitute } from './placeholders';
+import { probeOnce, type ZoneExec } from './probe';
+import type { SutAction, SutProfile } from './profile';
 
 /**
  * Runs the SUT profile's provisioning actions (block an address, add a user, ...): a shell command
@@ -100,23 +102,11 @@ export async function runSutAction(
 }
 
 /**
- * Reads the SBC's health URL (profile `health.http`): whether it answered 2xx and the `pid` its JSON
- * body reports, if any. Undefined when the profile has no health URL.
+ * Probes the SBC's health (profile `health`): whether it is alive and, for an HTTP health URL whose
+ * JSON body holds one, the `pid` it reports. Undefined when the profile has no health probe.
  */
-export async function readHealth(profile: SutProfile, vars: Record<string, string>): Promise<{ ok: boolean; status: number; pid?: number; body: string } | undefined> {
+export async function readHealth(profile: SutProfile, vars: Record<string, string>, exec: ZoneExec): Promise<{ ok: boolean; status: number; pid?: number; body: string } | undefined> {
   if (!profile.health) return undefined;
-  const url = substitute(profile.health.http, vars, 'health.http');
-  try {
-    const res = await httpRequest(url, { timeoutMs: 3000 });
-    let pid: number | undefined;
-    try {
-      const parsed = JSON.parse(res.body) as { pid?: unknown };
-      if (typeof parsed.pid === 'number') pid = parsed.pid;
-    } catch {
-      // A health URL need not answer JSON; then there is no pid to compare.
-    }
-    return { ok: res.status >= 200 && res.status < 300, status: res.status, ...(pid === undefined ? {} : { pid }), body: res.body.slice(0, 500) };
-  } catch (err) {
-    return { ok: false, status: 0, body: (err as Error).message };
-  }
+  const r = await probeOnce(profile.health, { sbc: profile.sbc, vars, exec });
+  return { ok: r.ok, status: r.status, ...(r.pid === undefined ? {} : { pid: r.pid }), body: r.detail.slice(0, 500) };
 }

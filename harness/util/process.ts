@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
 
 /** A process started by the suite, always reaped: see `stop()` and `reapAll()`. */
 export interface Managed {
@@ -134,4 +134,79 @@ export async function waitUntil(what: string, probe: () => Promise<boolean>, tim
     await new Promise((r) => setTimeout(r, intervalMs));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${lastError})` : ''}`);
+}
+
+/** Whether `pid` is gone or a zombie (killed, waiting for its parent to reap it). */
+export function isGone(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Field 3 is the state; the command name before it is in parentheses and may hold spaces.
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return true;
+  }
+}
+
+/** Parent of every live process, from /proc (Linux). */
+function parents(): Map<number, number> {
+  const map = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      map.set(Number(entry), ppid);
+    } catch {
+      // Exited while we read the table.
+    }
+  }
+  return map;
+}
+
+/** `pid`'s children, grandchildren, ... (not `pid` itself). */
+export function descendants(pid: number): number[] {
+  const byParent = new Map<number, number[]>();
+  for (const [child, parent] of parents()) byParent.set(parent, [...(byParent.get(parent) ?? []), child]);
+  const out: number[] = [];
+  const queue = [...(byParent.get(pid) ?? [])];
+  while (queue.length) {
+    const p = queue.shift()!;
+    out.push(p);
+    queue.push(...(byParent.get(p) ?? []));
+  }
+  return out;
+}
+
+const signal = (pid: number, sig: NodeJS.Signals): void => {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // Already gone.
+  }
+};
+
+/**
+ * SIGKILLs `root`, every process it forked (children of children too) and `also()` (e.g. whatever else
+ * runs in the SUT's namespace), except `keep`. A forking daemon's children hold its sockets, so one pid
+ * is not enough; each is stopped first so that none forks a new child between the listing and the
+ * kill. Resolves with the pids killed once every one of them is gone.
+ */
+export async function killTree(
+  root: number | undefined,
+  o: { also?: () => Promise<number[]>; keep?: readonly number[]; timeoutMs?: number } = {},
+): Promise<number[]> {
+  const keep = new Set([process.pid, ...(o.keep ?? [])]);
+  const stopped = new Set<number>();
+  for (let round = 0; round < 20; round++) {
+    const found = [...(root === undefined ? [] : [root, ...descendants(root)]), ...(o.also ? await o.also() : [])]
+      .filter((p) => !keep.has(p) && !stopped.has(p) && !isGone(p));
+    if (found.length === 0) break;
+    for (const p of found) {
+      signal(p, 'SIGSTOP');
+      stopped.add(p);
+    }
+  }
+  for (const p of stopped) signal(p, 'SIGKILL');
+  await waitUntil(`processes ${[...stopped].join(', ')} to die after SIGKILL`, () => Promise.resolve([...stopped].every(isGone)), o.timeoutMs ?? 5000, 20);
+  return [...stopped];
 }

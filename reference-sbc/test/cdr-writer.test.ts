@@ -112,7 +112,7 @@ describe.skipIf(unavailable !== null)('CDR writer against PostgreSQL', () => {
 
   it('works on the table the topology migration creates', async () => {
     const f = await fresh();
-    const migration = readFileSync(join(ROOT, 'topology/db/001-cdr.sql'), 'utf8');
+    const migration = readFileSync(join(ROOT, 'reference-sbc/db/001-cdr.sql'), 'utf8');
     await pgt.query(migration, f.name);
     const events = new CallEvents();
     const w = await start(f, events);
@@ -229,7 +229,7 @@ describe.skipIf(unavailable !== null)('CDR writer against PostgreSQL', () => {
 
   it('moves a record the database refuses to rejected.jsonl and keeps the rest flowing', async () => {
     const f = await fresh();
-    await pgt.query(readFileSync(join(ROOT, 'topology/db/001-cdr.sql'), 'utf8'), f.name);
+    await pgt.query(readFileSync(join(ROOT, 'reference-sbc/db/001-cdr.sql'), 'utf8'), f.name);
     await pgt.query("ALTER TABLE cdr ADD CONSTRAINT no_bad CHECK (dst_number <> '+49bad')", f.name);
     const events = new CallEvents();
     const log = recordingLog();
@@ -245,7 +245,7 @@ describe.skipIf(unavailable !== null)('CDR writer against PostgreSQL', () => {
 
   it('keeps records spooled when the schema refuses them all, and writes them once it is fixed', async () => {
     const f = await fresh();
-    await pgt.query(readFileSync(join(ROOT, 'topology/db/001-cdr.sql'), 'utf8'), f.name);
+    await pgt.query(readFileSync(join(ROOT, 'reference-sbc/db/001-cdr.sql'), 'utf8'), f.name);
     await pgt.query('ALTER TABLE cdr ADD COLUMN tenant text NOT NULL', f.name);
     const events = new CallEvents();
     const log = recordingLog();

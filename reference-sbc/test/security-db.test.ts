@@ -92,7 +92,7 @@ describe.skipIf(unavailable !== null)('BlocklistDb against PostgreSQL', () => {
 
   it('reads the table of the topology migration: live rows only, ranges and hosts; deletes a row', async () => {
     const { url } = await pgt.createDatabase('blocklist_1');
-    await pgt.query(readFileSync(join(import.meta.dirname, '../../topology/db/002-blocklist.sql'), 'utf8'), 'blocklist_1');
+    await pgt.query(readFileSync(join(import.meta.dirname, '../../reference-sbc/db/002-blocklist.sql'), 'utf8'), 'blocklist_1');
     await pgt.query(`INSERT INTO blocklist (address, expires_at, reason) VALUES
       ('198.51.100.0/24', NULL, 'abuse'),
       ('203.0.113.99', now() + interval '1 hour', 'scanner'),

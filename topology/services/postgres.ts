@@ -1,4 +1,4 @@
-import { chownSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run, start, waitUntil, type Managed } from '../../harness/util/process';
 
@@ -19,10 +19,23 @@ export interface PostgresInstance {
 }
 
 /**
+ * Applies SQL files, in order, as the SBC's database user: the SUT's own schema (profile `database.sql`).
+ * The topology has no schema of its own.
+ */
+export async function applySqlFiles(pg: Pick<PostgresInstance, 'socketDir' | 'port'>, files: string[]): Promise<void> {
+  for (const file of files) {
+    await run(`${PG_BIN}/psql`, ['-h', pg.socketDir, '-p', String(pg.port), '-U', 'sbc', '-d', 'sbc', '-v', 'ON_ERROR_STOP=1', '-q', '-f', file], { user: 'postgres' })
+      .catch((err: unknown) => {
+        throw new Error(`database.sql ${file}: ${(err as Error).message}`);
+      });
+  }
+}
+
+/**
  * A throwaway PostgreSQL in the core namespace, listening on the database address and on a unix
  * socket in the run directory. Runs as the `postgres` system user (it refuses root).
  */
-export async function startPostgres(o: { netns: string; address: string; runDir: string; migrationsDir: string }): Promise<PostgresInstance> {
+export async function startPostgres(o: { netns: string; address: string; runDir: string }): Promise<PostgresInstance> {
   const dataDir = join(o.runDir, 'pgdata');
   const socketDir = join(o.runDir, 'pgsock');
   for (const d of [dataDir, socketDir]) {
@@ -49,9 +62,6 @@ export async function startPostgres(o: { netns: string; address: string; runDir:
   }, 20000, 100);
   await psql("CREATE ROLE sbc LOGIN PASSWORD 'sbc'");
   await psql('CREATE DATABASE sbc OWNER sbc');
-  for (const file of readdirSync(o.migrationsDir).filter((f) => f.endsWith('.sql')).sort()) {
-    await run(`${PG_BIN}/psql`, ['-h', socketDir, '-p', String(port), '-U', 'sbc', '-d', 'sbc', '-v', 'ON_ERROR_STOP=1', '-q', '-f', join(o.migrationsDir, file)], { user: 'postgres' });
-  }
   return {
     proc,
     socketDir,

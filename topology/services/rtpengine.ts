@@ -6,7 +6,13 @@ export interface Rtpengine {
   /** ng control address inside the SBC namespace. */
   ngHost: string;
   ngPort: number;
+  /** rtpengine's logical interface names (`--interface=<name>/<address>`), for the SUT's ng offers. */
+  publicIf: string;
+  coreIf: string;
 }
+
+const PUBLIC_IF = 'pub';
+const CORE_IF = 'core';
 
 /**
  * rtpengine in userspace (`--table=-1`, no kernel module) in the SBC namespace, with one logical
@@ -21,7 +27,7 @@ export async function startRtpengine(o: { netns: string; publicAddress: string; 
     args: [
       // No system config file: its listeners and defaults are the package's, not this topology's.
       '--config-file=none', '--foreground', '--log-stderr', '--table=-1',
-      `--interface=pub/${o.publicAddress}`, `--interface=core/${o.coreAddress}`,
+      `--interface=${PUBLIC_IF}/${o.publicAddress}`, `--interface=${CORE_IF}/${o.coreAddress}`,
       `--listen-ng=${ngHost}:${ngPort}`, '--port-min=30000', '--port-max=39999',
       '--log-level=5', `--pidfile=${join(o.runDir, 'rtpengine.pid')}`, '--delete-delay=0',
     ],
@@ -32,5 +38,5 @@ export async function startRtpengine(o: { netns: string; publicAddress: string; 
     const r = await run('ss', ['-lun'], { netns: o.netns, check: false });
     return r.stdout.includes(`${ngHost}:${ngPort}`);
   }, 15000);
-  return { proc, ngHost, ngPort };
+  return { proc, ngHost, ngPort, publicIf: PUBLIC_IF, coreIf: CORE_IF };
 }

@@ -1,37 +1,14 @@
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import type { Logger } from './index';
 import type { CdrRecord } from './record';
 
 /**
- * The `cdr` table as the reference SBC owns it. The topology applies the same DDL from
- * topology/db/001-cdr.sql before the SBC starts; the writer creates the table itself only when it
- * is missing (an SBC started against an empty database), and always checks the columns it writes.
+ * The `cdr` table as the reference SBC owns it: one DDL, reference-sbc/db/001-cdr.sql, which its SUT
+ * profile also applies before the SBC starts; the writer creates the table itself only when it is
+ * missing (an SBC started against an empty database), and always checks the columns it writes.
  */
-const CREATE_TABLE = `
-CREATE TABLE IF NOT EXISTS cdr (
-  id              bigserial PRIMARY KEY,
-  call_id         text NOT NULL UNIQUE,
-  core_call_id    text,
-  attempt_at      timestamptz NOT NULL,
-  answer_at       timestamptz,
-  end_at          timestamptz NOT NULL,
-  duration_s      integer NOT NULL DEFAULT 0 CHECK (duration_s >= 0),
-  duration_ms     bigint NOT NULL DEFAULT 0 CHECK (duration_ms >= 0),
-  src_number      text NOT NULL,
-  dst_number      text NOT NULL,
-  remote_ip       inet,
-  remote_port     integer CHECK (remote_port BETWEEN 1 AND 65535),
-  transport       text,
-  direction       text NOT NULL CHECK (direction IN ('in', 'out')),
-  core_server     text,
-  final_status    integer,
-  end_reason      text,
-  media_encrypted boolean NOT NULL DEFAULT false,
-  created_at      timestamptz NOT NULL DEFAULT now()
-);
-CREATE INDEX IF NOT EXISTS cdr_attempt_at_idx ON cdr (attempt_at);
-CREATE INDEX IF NOT EXISTS cdr_dst_number_idx ON cdr (dst_number);
-`;
+const CREATE_TABLE = readFileSync(new URL('../../db/001-cdr.sql', import.meta.url), 'utf8');
 
 const COLUMNS = [
   'call_id', 'core_call_id', 'attempt_at', 'answer_at', 'end_at', 'duration_s', 'duration_ms', 'src_number',

@@ -1,18 +1,15 @@
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import type { Logger } from '../logger';
 import type { Blocklist, NewEntry } from './blocklist';
 
 /**
- * The `blocklist` table (topology/db/002-blocklist.sql): operators and other systems add rows, the SBC
+ * The `blocklist` table (its one DDL: reference-sbc/db/002-blocklist.sql): operators and other systems add rows, the SBC
  * reads them at start and every `refreshMs`. A database outage keeps the last list that was read:
  * an outage must neither unblock everything nor stop the SBC.
  */
-const CREATE_TABLE = `
-CREATE TABLE IF NOT EXISTS blocklist (
-  address    cidr PRIMARY KEY,
-  expires_at timestamptz NULL,
-  reason     text
-);`;
+// The statement alone (its comments are for readers of the file), as the log and the tests see it.
+const CREATE_TABLE = readFileSync(new URL('../../db/002-blocklist.sql', import.meta.url), 'utf8').replace(/^--.*\n/gm, '').trim();
 
 const SELECT_LIVE = `
 SELECT address::text AS address, expires_at, reason

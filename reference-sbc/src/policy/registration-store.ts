@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import type { Logger } from '../logger';
 import type { Protocol } from '../transport/types';
@@ -7,7 +8,7 @@ import type { Protocol } from '../transport/types';
  * run time. Reads are served from memory; every change is written through to PostgreSQL when a
  * database is configured, and both tables are loaded at start, so bindings survive a restart.
  * A database outage never fails a REGISTER: the change lives in memory and is logged.
- * DDL: topology/db/003-registrations.sql (applied here too when the tables are missing).
+ * DDL: reference-sbc/db/003-registrations.sql, the one copy (applied here too when the tables are missing).
  */
 
 export interface Binding {
@@ -33,27 +34,7 @@ export interface UserSecrets {
   sha256: string;
 }
 
-const DDL = `
-CREATE TABLE IF NOT EXISTS registrations (
-  aor_user    text NOT NULL,
-  contact     text NOT NULL,
-  expires_at  timestamptz NOT NULL,
-  protocol    text NOT NULL CHECK (protocol IN ('udp', 'tls')),
-  source_ip   inet NOT NULL,
-  source_port integer NOT NULL CHECK (source_port BETWEEN 1 AND 65535),
-  call_id     text NOT NULL,
-  cseq        bigint NOT NULL,
-  q           real NOT NULL DEFAULT 1,
-  updated_at  timestamptz NOT NULL DEFAULT now(),
-  PRIMARY KEY (aor_user, contact)
-);
-CREATE TABLE IF NOT EXISTS sip_users (
-  username   text PRIMARY KEY,
-  ha1_md5    text NOT NULL,
-  ha1_sha256 text NOT NULL,
-  updated_at timestamptz NOT NULL DEFAULT now()
-);
-`;
+const DDL = readFileSync(new URL('../../db/003-registrations.sql', import.meta.url), 'utf8');
 
 export class RegistrationStore {
   private readonly bindings = new Map<string, Binding[]>();

@@ -1,5 +1,5 @@
 -- Registrar state of the reference SBC (IN-02): bindings survive a restart, users provisioned at run
--- time are kept. The SBC creates the same tables itself when they are missing
+-- time are kept. The SBC runs this same file itself when the tables are missing
 -- (reference-sbc/src/policy/registration-store.ts).
 CREATE TABLE IF NOT EXISTS registrations (
   aor_user    text NOT NULL,

@@ -1,7 +1,6 @@
 -- CDR table of the reference SBC (GEN-05, GEN-06, GEN-07). PostgreSQL 15.
--- Idempotent: the topology applies every topology/db/*.sql in name order before the SBC starts,
--- and the SBC's CDR writer creates the same table itself when it finds none.
--- Keep in step with reference-sbc/src/cdr/store.ts (the writer checks the columns at connect).
+-- Idempotent: the reference SBC's profile (database.sql) applies it before the SBC starts, and the
+-- SBC's CDR writer (reference-sbc/src/cdr/store.ts) runs this same file when it finds no table.
 
 CREATE TABLE IF NOT EXISTS cdr (
   id              bigserial PRIMARY KEY,
