@@ -190,8 +190,8 @@ When('public hosts fire the generated robustness corpus at the SBC over UDP and 
     processCheck: async () => {
       if (before?.startedPid !== undefined && !alive(before.startedPid)) return { lost: true, detail: `process ${before.startedPid} is gone` };
       if (lastPid === undefined) return { lost: false, detail: 'process alive' };
-      const health = await readHealth(this.ctx.profile, this.ctx.state.vars);
-      if (!health?.ok) return { lost: true, detail: `health URL answers ${health?.status ?? 'nothing'}` };
+      const health = await readHealth(this.ctx.profile, this.ctx.state.vars, netnsExec(this.ctx.state.namespaces));
+      if (!health?.ok) return { lost: true, detail: `health probe answers ${health?.status ?? 'nothing'}` };
       if (health.pid !== lastPid) {
         const was = lastPid;
         lastPid = health.pid;
