@@ -437,12 +437,12 @@ export const DEFECTS: readonly Defect[] = [
     tags: '@IN-04',
   },
   {
-    id: 'in04-dead-server-noticed-after-30-probes',
+    id: 'in04-probe-answers-never-counted',
     requirement: 'IN-04',
-    what: 'A core server is taken out of the rotation only after 30 missed probes.',
+    what: 'Health probes count only answers of 300 and up, so every healthy server is held down and a failed attempt has nowhere left to go.',
     file: 'policy/core-health.ts',
-    find: "if (h.state === 'up' && (status === 503 || h.failures >= this.o.downAfter))",
-    replace: "if (h.state === 'up' && (status === 503 || h.failures >= this.o.downAfter * 30))",
+    find: 'if (res.status >= 200) settle(res.status);',
+    replace: 'if (res.status >= 300) settle(res.status);',
     tags: '@IN-04',
   },
   {

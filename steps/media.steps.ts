@@ -350,11 +350,11 @@ Then('the INVITE the core server received offers plain RTP\\/AVP without any key
 
 Then('the caller received SRTP that authenticates and decrypts with the SBC\'s key, intact, only from the SBC\'s public address', function (this: SbcWorld) {
   const s = media(this);
-  if (s.unanchored) check(false, () => `GEN-09: the caller received no media: ${s.unanchored}`);
-  check(s.sbcKey, () => 'GEN-09: the SBC gave the caller no SRTP key it could use, so its media cannot be checked');
+  if (s.unanchored) check(false, () => `${this.ids}: the caller received no media: ${s.unanchored}`);
+  check(s.sbcKey, () => `${this.ids}: the SBC gave the caller no SRTP key it could use, so its media cannot be checked`);
   const r = s.callerStats?.received;
-  check(r && r.authFailures === 0, () => `GEN-09: ${r?.authFailures} of the caller's ${r?.received} packets failed SRTP authentication with the SBC's key`);
-  check(r.authenticated > 0 && r.authenticated >= r.accepted, () => `GEN-09: the caller's media did not all authenticate as SRTP (authenticated ${r.authenticated}, intact ${r.accepted})`);
+  check(r && r.authFailures === 0, () => `${this.ids}: ${r?.authFailures} of the caller's ${r?.received} packets failed SRTP authentication with the SBC's key`);
+  check(r.authenticated > 0 && r.authenticated >= r.accepted, () => `${this.ids}: the caller's media did not all authenticate as SRTP (authenticated ${r.authenticated}, intact ${r.accepted})`);
   checkReceived(this, r, { who: 'the caller', from: this.sbcPublic });
 });
 
@@ -375,10 +375,12 @@ Given('a public device accepts calls over TLS', async function (this: SbcWorld) 
   });
 });
 
-Given('the ENUM record of a new number points at that device over TLS', async function (this: SbcWorld) {
+Given(/^the ENUM record of a new number points at that device (over TLS|with a sips: URI)$/, async function (this: SbcWorld, form: string) {
   const s = media(this);
   const number = this.newNumber();
-  await setEnumRecords(this.ctx.state.enumDns, [{ number, order: 10, preference: 10, uri: `sip:${number}@${s.deviceAddress}:5061;transport=tls` }]);
+  // Both forms mean TLS (RFC 3261 19.1.2, 26.2): a sips: URI carries no transport parameter.
+  const uri = form === 'over TLS' ? `sip:${number}@${s.deviceAddress}:5061;transport=tls` : `sips:${number}@${s.deviceAddress}:5061`;
+  await setEnumRecords(this.ctx.state.enumDns, [{ number, order: 10, preference: 10, uri }]);
 });
 
 When('a core server calls that number over UDP offering plain RTP', async function (this: SbcWorld) {
@@ -388,9 +390,9 @@ When('a core server calls that number over UDP offering plain RTP', async functi
 Then('the device received an INVITE over TLS offering RTP\\/SAVP with an AES_CM_128_HMAC_SHA1_80 key', function (this: SbcWorld) {
   const s = media(this);
   const call = s.deviceCalls[0];
-  check(call, () => `OUT-03: the public TLS device got no INVITE for ${this.number()}; the core caller saw:\n${describeRun(this.result('core-caller'))}`);
+  check(call, () => `${this.ids}: the public TLS device got no INVITE for ${this.number()}; the core caller saw:\n${describeRun(this.result('core-caller'))}`);
   const audio = call.offer?.media.find((m) => m.type === 'audio' && m.port !== 0);
-  check(audio, () => `OUT-03: the INVITE the device received offers no active audio:\n${call.invite.body}`);
-  check(audio.profile === 'RTP/SAVP', () => `OUT-03: the SBC offered ${audio.profile} on the TLS leg though SRTP is due by default; expected RTP/SAVP`);
-  check(audio.crypto.some((c) => c.suite === SRTP_SUITE), () => `OUT-03: the SBC's offer on the TLS leg has no ${SRTP_SUITE} a=crypto (has: ${audio.crypto.map((c) => c.suite).join(', ') || 'none'})`);
+  check(audio, () => `${this.ids}: the INVITE the device received offers no active audio:\n${call.invite.body}`);
+  check(audio.profile === 'RTP/SAVP', () => `${this.ids}: the SBC offered ${audio.profile} on the TLS leg though SRTP is due by default; expected RTP/SAVP`);
+  check(audio.crypto.some((c) => c.suite === SRTP_SUITE), () => `${this.ids}: the SBC's offer on the TLS leg has no ${SRTP_SUITE} a=crypto (has: ${audio.crypto.map((c) => c.suite).join(', ') || 'none'})`);
 });

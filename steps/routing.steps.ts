@@ -8,6 +8,7 @@ import { setEnumRecords } from '../topology/services/knot';
 import type { EnumRecord } from '../topology/enum-zone';
 import { check, describeRun } from './assertions';
 import {
+  coreSip,
   addDestination, coreCall, destination, finalStatus, firstAnswerFrom, firstInviteTo, parseBehaviour, publicSip, routing, startLine,
 } from './routing-world';
 import type { SbcWorld } from './world';
@@ -16,7 +17,7 @@ const digitsOf = (number: string): string => number.replace(/^\+/, '');
 
 // ---------------------------------------------------------------- ENUM (OUT-01, OUT-02)
 
-Given(/^a public destination "([A-Z])" that (answers calls|stays silent|answers \d{3})$/, async function (this: SbcWorld, name: string, behaviour: string) {
+Given(/^a public destination "([A-Z])" that (answers calls|stays silent|answers \d{3}|refuses TLS connections|is not listening on UDP)$/, async function (this: SbcWorld, name: string, behaviour: string) {
   await addDestination(this, name, parseBehaviour(behaviour));
 });
 
@@ -25,7 +26,7 @@ Given('the ENUM records of a new number point at:', async function (this: SbcWor
   const records: EnumRecord[] = table.hashes().map((row) => {
     const d = destination(this, row.destination ?? '');
     // A back-reference, so the URI proves the regexp was applied (RFC 3402), not just copied.
-    return { number, order: Number(row.order), preference: Number(row.preference), regexp: `!^\\+(.*)$!sip:\\1@${d.ip}:${d.port}!` };
+    return { number, order: Number(row.order), preference: Number(row.preference), regexp: `!^\\+(.*)$!sip:\\1@${d.ip}:${d.port}${d.uriParams}!` };
   });
   await setEnumRecords(this.ctx.state.enumDns, records);
 });
@@ -98,6 +99,19 @@ Then('the call connected on destination {string} within {int} s of destination {
   this.notes.push(`OUT-02: failure of ${first} known at ${failure.toFixed(3)} (${what}); INVITE to ${second} +${(inviteB.time - failure).toFixed(3)} s, answered +${connectS.toFixed(3)} s`);
   check(inviteB.time >= failure, () => `OUT-02: the SBC tried ${second} before ${first} had failed`);
   check(connectS <= seconds, () => `OUT-02: the call connected on ${second} ${connectS.toFixed(2)} s after ${first}'s failure was known (${what}); at most ${seconds} s allowed (capture ${file})`);
+});
+
+Then('the call connected on destination {string} within {int} s of the core server\'s INVITE', function (this: SbcWorld, name: string, seconds: number) {
+  // A transport failure is known at once (connection refused, ICMP unreachable): the whole post-dial
+  // delay is then the time the SBC took to move on.
+  const d = destination(this, name);
+  const r = this.result('core-caller');
+  const invite = r.messages.find((m) => m.direction === 'sent' && m.method === 'INVITE');
+  const ok = r.messages.find((m) => m.direction === 'received' && m.status === 200 && /INVITE/.test(m.header('cseq') ?? ''));
+  check(invite && ok, () => `${this.ids}: the core server's call was not answered:\n${describeRun(r)}`);
+  check(d.calls.length === 1, () => `${this.ids}: destination ${name} received ${d.calls.length} INVITEs; the call should have connected there`);
+  const delay = (ok.at.getTime() - invite.at.getTime()) / 1000;
+  check(delay <= seconds, () => `${this.ids}: the call connected on ${name} ${delay.toFixed(1)} s after the core server's INVITE, though the first destination failed at once at the transport; at most ${seconds} s allowed`);
 });
 
 Then('the destinations were tried in the order {word} {word} {word}', async function (this: SbcWorld, x: string, y: string, z: string) {
@@ -187,6 +201,30 @@ Then('each core server received {int} of them, in strict rotation', function (th
   }
   const k = servers.length;
   check(landed.every((s, i) => i < k || s === landed[i - k]), () => `IN-04: the calls did not go round in a fixed rotation (each server every ${k}th call):\n${show}`);
+});
+
+Then('the core-zone capture shows no INVITE sent to the stopped server after the first of those calls', async function (this: SbcWorld) {
+  const { inboundNumbers = [], downServer } = routing(this);
+  check(downServer, () => `${this.ids}: no core server was stopped in this scenario`);
+  const { sip, file } = await coreSip();
+  // The stopped server's own trace is empty whatever the SBC did: only the wire shows what was sent to it.
+  const tried = inboundNumbers.map((n) => sip.some((m) => m.dst === downServer && startLine(m).startsWith('INVITE ') && startLine(m).includes(n)));
+  const late = tried.map((t, i) => (t && i > 0 ? i + 1 : 0)).filter((i) => i > 0);
+  check(late.length === 0, () =>
+    `${this.ids}: the SBC kept sending calls to the stopped core server ${downServer}: calls ${late.join(', ')} of ${inboundNumbers.length} were first sent there${tried[0] ? ' (call 1 too)' : ''}; a server known to be down must be skipped (capture ${file})`);
+});
+
+Then('every one of those calls was answered within {int} s of its INVITE', function (this: SbcWorld, seconds: number) {
+  const numbers = routing(this).inboundNumbers ?? [];
+  const slow: string[] = [];
+  numbers.forEach((_n, i) => {
+    const r = this.result(`caller-${i + 1}`);
+    const invite = r.messages.find((m) => m.direction === 'sent' && m.method === 'INVITE');
+    const ok = r.messages.find((m) => m.direction === 'received' && m.status === 200 && /INVITE/.test(m.header('cseq') ?? ''));
+    const delay = invite && ok ? (ok.at.getTime() - invite.at.getTime()) / 1000 : Infinity;
+    if (delay > seconds) slow.push(`call ${i + 1}: ${Number.isFinite(delay) ? `${delay.toFixed(1)} s` : 'never answered'}`);
+  });
+  check(slow.length === 0, () => `${this.ids}: with one core server down, callers waited too long for the answer (${slow.join('; ')}); limit ${seconds} s from the INVITE`);
 });
 
 Then('no call reached the stopped server and each other core server received at least {int}', function (this: SbcWorld, least: number) {
