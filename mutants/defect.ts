@@ -16,6 +16,8 @@ export interface Defect {
   /** Text that must occur exactly once in that file. */
   find: string;
   replace: string;
+  /** Further edits of the same file, for a mistake made in two places (each find exactly once too). */
+  also?: ReadonlyArray<{ find: string; replace: string }>;
   /** The cucumber tag expression of the scenarios that should catch it. */
   tags: string;
 }
@@ -49,12 +51,16 @@ function occurrences(text: string, find: string): number {
  * is absent or ambiguous: an edit in the wrong place would measure nothing.
  */
 export function applyDefect(defect: Defect, source: string): string {
-  const n = occurrences(source, defect.find);
-  if (n !== 1) {
-    throw new DefectError(defect.id, `its find text occurs ${n} times in reference-sbc/src/${defect.file} (must be exactly once): ${JSON.stringify(defect.find.slice(0, 80))}`);
+  let text = source;
+  for (const edit of [{ find: defect.find, replace: defect.replace }, ...(defect.also ?? [])]) {
+    const n = occurrences(text, edit.find);
+    if (n !== 1) {
+      throw new DefectError(defect.id, `its find text occurs ${n} times in reference-sbc/src/${defect.file} (must be exactly once): ${JSON.stringify(edit.find.slice(0, 80))}`);
+    }
+    if (edit.find === edit.replace) throw new DefectError(defect.id, 'its replace text equals its find text');
+    text = text.replace(edit.find, () => edit.replace);
   }
-  if (defect.find === defect.replace) throw new DefectError(defect.id, 'its replace text equals its find text');
-  return source.replace(defect.find, () => defect.replace);
+  return text;
 }
 
 /** Problems with the list itself (duplicate ids, unknown requirement, bad tag expression), empty when sound. */

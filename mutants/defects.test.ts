@@ -24,11 +24,11 @@ describe('the planted defects', () => {
     const before = source(d.file);
     const after = applyDefect(d, before);
     expect(after).not.toBe(before);
-    expect(after).toContain(d.replace);
+    for (const edit of [d, ...(d.also ?? [])]) expect(after).toContain(edit.replace);
   });
 
   it('no two defects make the same edit', () => {
-    const edits = DEFECTS.map((d) => `${d.file}\n${d.find}\n${d.replace}`);
+    const edits = DEFECTS.map((d) => JSON.stringify([d.file, d.find, d.replace, d.also ?? []]));
     expect(new Set(edits).size).toBe(edits.length);
   });
 });
@@ -39,6 +39,11 @@ describe('applyDefect', () => {
   it('refuses a find text that is absent or ambiguous, naming the defect', () => {
     expect(() => applyDefect(d, 'none here')).toThrow(DefectError);
     expect(() => applyDefect(d, 'aa aa')).toThrow(/defect x: .*occurs 2 times/);
+  });
+
+  it('applies every further edit, each exactly once', () => {
+    expect(applyDefect({ ...d, also: [{ find: 'cc', replace: 'd' }] }, 'aa cc')).toBe('b d');
+    expect(() => applyDefect({ ...d, also: [{ find: 'zz', replace: 'd' }] }, 'aa cc')).toThrow(/occurs 0 times/);
   });
 
   it('replaces literally ($ patterns are not special)', () => {

@@ -7,32 +7,6 @@ import type { Defect } from './defect';
  * mutant runs in well under a minute.
  */
 
-/** The two places the transport layer asks the security gate (new TLS connection, each message). */
-const GATE_CALLS = `    const reason = this.gate?.checkConnection(zone, source);
-    if (reason === undefined) return true;
-    this.metrics.inc('sbc_sip_dropped_total', { zone, reason });
-    return false;
-  }
-
-  /** A stream broke its framing (the listener closes that connection); counted like a malformed message. */
-  reportFramingError(zone: string, reason: string): void {
-    this.metrics.inc('sbc_sip_malformed_total', { zone });
-    this.metrics.inc('sbc_sip_dropped_total', { zone, reason: 'framing' });
-    this.log.info('stream framing error, connection closed', { zone, reason });
-  }
-
-  async close(): Promise<void> {
-    await Promise.all(this.listeners.map((l) => l.close()));
-  }
-
-  private listener(zone: string, protocol: Protocol): Listener | undefined {
-    return this.listeners.find((l) => l.zone === zone && l.protocol === protocol);
-  }
-
-  private receive(listener: Listener, data: Buffer, source: Endpoint, connectionId?: string): void {
-    const zone = listener.zone;
-    const refused = this.gate?.check(zone, source, data);`;
-
 export const DEFECTS: readonly Defect[] = [
   // ---------------------------------------------------------------- GEN-01: policy by side
   {
@@ -319,10 +293,12 @@ export const DEFECTS: readonly Defect[] = [
     requirement: 'IN-01',
     what: 'The block list is applied to UDP only: a blocked address is served over TLS.',
     file: 'transport/transport-layer.ts',
-    find: GATE_CALLS,
-    replace: GATE_CALLS
-      .replace('const reason = this.gate?.checkConnection(zone, source);', "const reason = this.gate?.checkConnection(zone, source) === 'blocked' ? undefined : this.gate?.checkConnection(zone, source);")
-      .replace('const refused = this.gate?.check(zone, source, data);', "const refused = listener.protocol === 'tls' && this.gate?.check(zone, source, data) === 'blocked' ? undefined : this.gate?.check(zone, source, data);"),
+    find: 'const reason = this.gate?.checkConnection(zone, source);',
+    replace: "const reason = this.gate?.checkConnection(zone, source) === 'blocked' ? undefined : this.gate?.checkConnection(zone, source);",
+    also: [{
+      find: 'const refused = this.gate?.check(zone, source, data);',
+      replace: "const refused = listener.protocol === 'tls' && this.gate?.check(zone, source, data) === 'blocked' ? undefined : this.gate?.check(zone, source, data);",
+    }],
     tags: '@IN-01',
   },
   {
