@@ -270,12 +270,21 @@ export const DEFECTS: readonly Defect[] = [
   },
   // ---------------------------------------------------------------- GEN-09: SRTP
   {
-    id: 'gen09-srtp-policy-on-the-first-offer-only',
+    id: 'gen09-answer-key-mangled',
     requirement: 'GEN-09',
-    what: 'The per-leg SRTP policy is applied to the initial offer only, so a re-INVITE\'s RTP/SAVP offer is not terminated at the SBC.',
+    what: 'The SDES key in the answer to an SRTP caller is altered when the SDP is rewritten, so the media does not authenticate with the key the caller was given.',
     file: 'media/media-anchor.ts',
-    find: '        ...srtpOfferFlags(o.to, o.toTransport),',
-    replace: '        ...(first ? srtpOfferFlags(o.to, o.toTransport) : {}),',
+    find: "role: 'answer' });\n    session.encrypted ||= usesSrtp(out);\n    return serializeSdp(out);",
+    replace: "role: 'answer' });\n    session.encrypted ||= usesSrtp(out);\n    return serializeSdp(out).replace(/(a=crypto:\\d+ \\S+ inline:)(.)/, (_m: string, p: string, c: string) => p + (c === 'A' ? 'B' : 'A'));",
+    tags: '@GEN-09',
+  },
+  {
+    id: 'gen09-reinvite-relayed-without-anchoring',
+    requirement: 'GEN-09',
+    what: 'A caller\'s re-INVITE is relayed to the core without media anchoring: its RTP/SAVP offer and SDES key reach the core.',
+    file: 'dialog/reinvite-relay.ts',
+    find: 'const rewrite = this.sdp && offer !== undefined ?',
+    replace: "const rewrite = this.sdp && offer !== undefined && fromSide !== 'a' ?",
     tags: '@GEN-09',
   },
   {
@@ -376,12 +385,12 @@ export const DEFECTS: readonly Defect[] = [
   },
   // ---------------------------------------------------------------- IN-03: G.711 only
   {
-    id: 'in03-reinvite-offer-unfiltered',
+    id: 'in03-codec-policy-on-the-first-offer-only',
     requirement: 'IN-03',
-    what: 'A re-INVITE from the caller is relayed to the core as it came, every codec included.',
-    file: 'dialog/reinvite-relay.ts',
-    find: 'const rewrite = this.sdp && offer !== undefined ?',
-    replace: "const rewrite = this.sdp && offer !== undefined && fromSide !== 'a' ?",
+    what: 'The G.711 filter runs on a call\'s first offer only; a re-INVITE\'s offer reaches the media layer unfiltered.',
+    file: 'media/media-anchor.ts',
+    find: "if (o.to === 'core') {",
+    replace: "if (o.to === 'core' && !this.sessions.has(callKey)) {",
     tags: '@IN-03',
   },
   {
