@@ -203,15 +203,14 @@ Then('each core server received {int} of them, in strict rotation', function (th
   check(landed.every((s, i) => i < k || s === landed[i - k]), () => `${this.ids}: the calls did not go round in a fixed rotation (each server every ${k}th call):\n${show}`);
 });
 
-Then('the core-zone capture shows no INVITE sent to the stopped server after the first of those calls', async function (this: SbcWorld) {
+Then('the core-zone capture shows at most one of those calls sent to the stopped server, the one that found it down', async function (this: SbcWorld) {
   const { inboundNumbers = [], downServer } = routing(this);
   check(downServer, () => `${this.ids}: no core server was stopped in this scenario`);
   const { sip, file } = await coreSip();
   // The stopped server's own trace is empty whatever the SBC did: only the wire shows what was sent to it.
-  const tried = inboundNumbers.map((n) => sip.some((m) => m.dst === downServer && startLine(m).startsWith('INVITE ') && startLine(m).includes(n)));
-  const late = tried.map((t, i) => (t && i > 0 ? i + 1 : 0)).filter((i) => i > 0);
-  check(late.length === 0, () =>
-    `${this.ids}: the SBC kept sending calls to the stopped core server ${downServer}: calls ${late.join(', ')} of ${inboundNumbers.length} were first sent there${tried[0] ? ' (call 1 too)' : ''}; a server known to be down must be skipped (capture ${file})`);
+  const tried = inboundNumbers.map((n, i) => (sip.some((m) => m.dst === downServer && startLine(m).startsWith('INVITE ') && startLine(m).includes(n)) ? i + 1 : 0)).filter((i) => i > 0);
+  check(tried.length <= 1, () =>
+    `${this.ids}: the SBC kept sending calls to the stopped core server ${downServer}: calls ${tried.join(', ')} of ${inboundNumbers.length} were sent there; once one attempt found it down, it must be skipped (capture ${file})`);
 });
 
 Then('every one of those calls was answered within {int} s of its INVITE', function (this: SbcWorld, seconds: number) {
