@@ -17,7 +17,7 @@ const layerRules = sbcLayers.map((layer, i) => ({
 }));
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'reports/**', '**/*.d.ts', '.tmp/**'] },
+  { ignores: ['node_modules/**', 'reports/**', '**/*.d.ts', '.tmp/**', '.mutants/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

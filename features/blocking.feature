@@ -1,18 +1,34 @@
 Feature: Blocking malicious addresses
   Potentially malicious addresses can be blocked (REQUIREMENTS.md IN-01): an address on the block
-  list gets no answer to anything, not even to OPTIONS (GEN-04), and none of its traffic reaches the
-  core; an operator adds and removes addresses at run time, through the SUT profile's provisioning
+  list gets no answer to anything, on any transport (UDP and TLS), not even to OPTIONS (GEN-04, in a
+  scenario of its own), and none of its traffic reaches the core; an operator adds and removes addresses at run time, through the SUT profile's provisioning
   actions; an address that floods or scans is blocked automatically for a while. Every verdict is
   judged by what crosses the wire, never by the SBC's own view of its block list. Each scenario
   unblocks what it blocked, and the attacker's address, before the next one starts.
 
-  @IN-01 @GEN-04
+  @IN-01
   Scenario: An address blocked at run time gets no answer and nothing of it reaches the core
     Given the SBC answers SIP over UDP on its public address
     And the core servers answer calls
     And the operator has blocked the address of a public host
     When that host sends OPTIONS and an INVITE for a new number to the SBC's public address
     Then neither request got any answer
+    And no core server received anything of that host's requests
+
+  @GEN-04
+  Scenario: OPTIONS from a blocked address gets no answer
+    Given the SBC answers SIP over UDP on its public address
+    And the operator has blocked the address of a public host
+    When that host sends OPTIONS to the SBC's public address
+    Then its OPTIONS got no answer
+
+  @IN-01
+  Scenario: An address on the block list gets nothing over TLS either
+    Given the SBC answers SIP over TLS on its public address
+    And the core servers answer calls
+    And the operator has blocked the address of a public host
+    When that host sends OPTIONS and an INVITE for a new number over TLS to the SBC's public address
+    Then neither TLS request got any answer
     And no core server received anything of that host's requests
 
   @IN-01

@@ -44,3 +44,10 @@ Feature: Media through the SBC: G.711 towards the core, SRTP on TLS legs
     And the ENUM record of a new number points at that device over TLS
     When a core server calls that number over UDP offering plain RTP
     Then the device received an INVITE over TLS offering RTP/SAVP with an AES_CM_128_HMAC_SHA1_80 key
+
+  @OUT-03
+  Scenario: A call from the core to a sips: URI from ENUM is offered SRTP though the core offered plain RTP
+    Given a public device accepts calls over TLS
+    And the ENUM record of a new number points at that device with a sips: URI
+    When a core server calls that number over UDP offering plain RTP
+    Then the device received an INVITE over TLS offering RTP/SAVP with an AES_CM_128_HMAC_SHA1_80 key

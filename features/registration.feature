@@ -33,6 +33,16 @@ Feature: Registration of public devices
     And the device received the call at its registered contact
 
   @IN-02
+  Scenario: A user cannot register a contact for another user's address of record
+    The first user authenticates correctly, but as itself: the binding it asks for is another user's.
+    Given a SIP user with a password is provisioned on the SBC
+    And another SIP user with a password is provisioned on the SBC
+    When the first user's device registers its contact for the other user's address of record with its own credentials
+    Then that registration was refused
+    When a core server calls the other user
+    Then the first user's device received no call for the other user
+
+  @IN-02
   Scenario: A wrong password gets no binding
     Given a SIP user with a password is provisioned on the SBC
     And a public device registers as that user with a wrong password

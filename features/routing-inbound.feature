@@ -3,7 +3,10 @@ Feature: Routing by zone and round robin to the core
   that is down is skipped (REQUIREMENTS.md IN-04). The same request is treated by the side it comes
   from (GEN-01): from the public side it goes to the core in round robin, from the core it is routed
   by ENUM, and the core side takes calls only from the core servers. Where each call landed is read
-  from the core servers' own traces, by the number dialled.
+  from the core servers' own traces, by the number dialled; what was sent to a stopped server (whose
+  trace is empty whatever happened) from the core zone's capture. One call may find a server down (an
+  SBC learns it from a probe or from that attempt); no other may be sent there, and no caller waits
+  longer for an answer than OUT-02 allows a failover (5 s).
 
   @IN-04
   Scenario: Nine calls over three healthy core servers land three on each, in rotation
@@ -19,6 +22,8 @@ Feature: Routing by zone and round robin to the core
     When public callers place 6 calls, one after the other, each to a new number
     Then every call was answered and completed
     And no call reached the stopped server and each other core server received at least 2
+    And the core-zone capture shows at most one of those calls sent to the stopped server, the one that found it down
+    And every one of those calls was answered within 5 s of its INVITE
 
   @IN-04
   Scenario: A core server that answers again is back in the rotation

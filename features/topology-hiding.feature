@@ -6,7 +6,8 @@ Feature: Topology hiding
   Contact, Server, Warning and SDP on purpose, as a real PBX does.
 
   The public zone is captured for the whole run. Each scenario audits the messages of its own
-  exchanges; the last one audits everything the public side received during the run so far, from every
+  exchanges, on every transport it uses (UDP and TLS) and in the responses the SBC makes itself, so a
+  run filtered by tags audits what it ran; the last one audits everything the public side received during the run so far, from every
   feature (this file sorts after most features, so that is nearly the whole run; the complete audit is
   also written at the end of the run as capture/public-topology-audit.txt).
 
@@ -35,6 +36,29 @@ Feature: Topology hiding
   Scenario: The SBC's answer to OPTIONS shows nothing of the core
     When a public host sends OPTIONS to the SBC's public address
     Then the public party's exchange went as scripted
+    And no message of this scenario's exchanges seen on the public side carries a core address or core host name
+
+  @GEN-03
+  Scenario: Early media from the core (183 with SDP) shows nothing of the core
+    Given the core servers play early media before they answer
+    When a public caller dials a new number over UDP and hangs up after 1 s
+    Then the public party's exchange went as scripted
+    And no message of this scenario's exchanges seen on the public side carries a core address or core host name
+
+  @GEN-03
+  Scenario: The SBC's own refusal of an offer (488 with its Warning) shows nothing of the core
+    When a public caller dials a new number over UDP with an offer of only G.729 and is refused by the SBC
+    Then the caller's INVITE was refused with 488
+    And the public party's exchange went as scripted
+    And no message of this scenario's exchanges seen on the public side carries a core address or core host name
+
+  @GEN-03
+  Scenario: A call over TLS shows nothing of the core
+    The TLS leg is audited from the public capture, decrypted with the suite's own TLS key log.
+    Given the core servers answer calls
+    When a public caller dials a new number over TLS offering PCMU and PCMA
+    And the caller hangs up
+    Then the caller saw the call answered
     And no message of this scenario's exchanges seen on the public side carries a core address or core host name
 
   @GEN-03

@@ -6,6 +6,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Given, Then, When } from '@cucumber/cucumber';
+import { readFileSync } from 'node:fs';
+import { SipClient, buildSdp } from '../harness/sip';
 import { blast, silenceOnset, type BlastRequest, type BlastResult } from '../harness/sip/udp-blaster';
 import { provision, type ProvisionName } from '../harness/sut/provision';
 import { check, describeRun } from './assertions';
@@ -13,6 +15,8 @@ import type { SbcWorld } from './world';
 
 interface BlockingState {
   host?: { ip: string; port: number };
+  /** What the blocked host's TLS requests got: `answered` names each SIP answer. */
+  tls?: { connected: boolean; answers: string[]; notes: string[] };
   flood?: { result: BlastResult; numberPrefix: string };
   scan?: { result: BlastResult; token: string };
 }
@@ -104,16 +108,78 @@ Then('neither request got any answer', function (this: SbcWorld) {
   for (const [role, what] of [['prober', 'OPTIONS'], ['caller', 'INVITE']] as const) {
     const r = this.result(role);
     const got = r.messages.filter((m) => m.direction === 'received');
-    check(got.length === 0, () => `IN-01/GEN-04: the blocked address ${state(this).host?.ip} got ${got.length} answer(s) to its ${what}:\n${describeRun(r)}`);
-    check(r.outcome === 'all-calls-succeeded', () => `IN-01: the ${what} of the blocked address did not run as scripted:\n${describeRun(r)}`);
+    check(got.length === 0, () => `${this.ids}: the blocked address ${state(this).host?.ip} got ${got.length} answer(s) to its ${what}; a blocked address must get none:\n${describeRun(r)}`);
+    check(r.outcome === 'all-calls-succeeded', () => `${this.ids}: the ${what} of the blocked address did not run as scripted:\n${describeRun(r)}`);
   }
+});
+
+When('that host sends OPTIONS to the SBC\'s public address', async function (this: SbcWorld) {
+  const host = state(this).host;
+  check(host, () => 'no public host was blocked in this scenario');
+  const token = `options-${this.newNumber('the OPTIONS').slice(1)}`;
+  this.numbers.set('the OPTIONS', token);
+  await this.runPublicSipp('prober', 'uac-options-unanswered.xml', { localIp: host.ip, localPort: host.port, service: token, extra: ['-d', '3000'] });
+});
+
+Then('its OPTIONS got no answer', function (this: SbcWorld) {
+  const r = this.result('prober');
+  const got = r.messages.filter((m) => m.direction === 'received');
+  check(got.length === 0, () => `${this.ids}: OPTIONS from the blocked address ${state(this).host?.ip} got ${got.map((m) => m.status).join(', ')}; a blocked address must get no answer:\n${describeRun(r)}`);
+  check(r.outcome === 'all-calls-succeeded', () => `${this.ids}: the OPTIONS of the blocked address did not run as scripted:\n${describeRun(r)}`);
+});
+
+When('that host sends OPTIONS and an INVITE for a new number over TLS to the SBC\'s public address', async function (this: SbcWorld) {
+  const host = state(this).host;
+  check(host, () => 'no public host was blocked in this scenario');
+  const { address, tls } = this.ctx.profile.sbc.public;
+  if (tls === undefined) return this.incomplete(`${this.ids}: the SUT profile names no public TLS port`);
+  const token = `options-${this.newNumber('the OPTIONS').slice(1)}`;
+  this.numbers.set('the OPTIONS', token);
+  const number = this.newNumber();
+  const result: NonNullable<BlockingState['tls']> = { connected: false, answers: [], notes: [] };
+  state(this).tls = result;
+  let client: SipClient | undefined;
+  try {
+    client = await SipClient.connectTls({ remote: { ip: address, port: tls }, ca: readFileSync(this.ctx.state.pki.caCert), localIp: host.ip, user: '+31201110000', timers: { t1Ms: 100 } });
+    result.connected = true;
+  } catch (err) {
+    // Closing the connection of a blocked source before (or during) the handshake is one way of not answering.
+    result.notes.push(`TLS connection not established: ${(err as Error).message}`);
+  }
+  if (client) {
+    try {
+      const options = await client.request('OPTIONS', `sip:${token}@${address}:${tls};transport=tls`, { timeoutMs: 3000 }).catch((err: unknown) => err as Error);
+      if (options instanceof Error) result.notes.push(`OPTIONS: ${options.message}`);
+      else result.answers.push(`OPTIONS answered ${options.status} ${options.reason}`);
+      const sdp = buildSdp({ address: host.ip, port: 30000 + (host.port % 1000) * 2, codecs: ['PCMU', 'PCMA'] });
+      const call = await client.invite({ to: `sip:${number}@${address}:${tls};transport=tls`, from: `sip:+31201110000@${host.ip}`, sdp }).catch((err: unknown) => err as Error);
+      if (call instanceof Error) result.notes.push(`INVITE: ${call.message}`);
+      else {
+        const final = await call.waitFinal(3000).catch((err: unknown) => err as Error);
+        if (!(final instanceof Error)) result.answers.push(`INVITE answered ${final.status} ${final.reason}`);
+        for (const p of call.provisional) result.answers.push(`INVITE answered ${p.status} ${p.reason}`);
+        if (final instanceof Error) result.notes.push(`INVITE: ${final.message}`);
+      }
+      await client.writeLadder(join(this.evidenceDir, 'blocked-host-tls.txt'));
+    } finally {
+      await client.close();
+    }
+  }
+  this.notes.push(...result.notes, ...result.answers);
+  return undefined;
+});
+
+Then('neither TLS request got any answer', function (this: SbcWorld) {
+  const r = state(this).tls;
+  check(r, () => 'no TLS request was sent by the blocked host in this scenario');
+  check(r.answers.length === 0, () => `${this.ids}: the address ${state(this).host?.ip}, blocked at run time, was served over TLS: ${r.answers.join('; ')}; a blocked address gets no answer on any transport`);
 });
 
 Then('no core server received anything of that host\'s requests', function (this: SbcWorld) {
   const options = this.ctx.core.receivedContaining(this.number('the OPTIONS'));
   const invites = this.ctx.core.receivedFor(this.number());
   check(options.length === 0 && invites.length === 0, () =>
-    `IN-01: traffic of the blocked address reached the core: ${[...options, ...invites].map((r) => `${r.server} (${r.messages.length} messages)`).join(', ')}`);
+    `${this.ids}: traffic of the blocked address reached the core: ${[...options, ...invites].map((r) => `${r.server} (${r.messages.length} messages)`).join(', ')}`);
 });
 
 When('that host sends OPTIONS and places a call to a new number', async function (this: SbcWorld) {

@@ -23,19 +23,19 @@ When('a public caller dials a new number over UDP and waits for the callee to ha
 
 Then('the caller saw the call answered and its BYE answered 200 OK', function (this: SbcWorld) {
   const r = this.result('caller');
-  check(r.outcome === 'all-calls-succeeded', () => `GEN-01: the caller's call did not complete as scripted (answered, BYE, 200 OK):\n${describeRun(r)}`);
+  check(r.outcome === 'all-calls-succeeded', () => `${this.ids}: the caller's call did not complete as scripted (answered, BYE, 200 OK):\n${describeRun(r)}`);
   const got = r.messages.filter((m) => m.direction === 'received');
-  check(got.some((m) => m.status === 200 && /INVITE/.test(m.header('cseq') ?? '')), () => `GEN-01: the caller never received 200 OK to its INVITE:\n${describeRun(r)}`);
-  check(got.some((m) => m.status === 200 && /BYE/.test(m.header('cseq') ?? '')), () => `GEN-01: the caller's BYE was never answered 200 OK:\n${describeRun(r)}`);
+  check(got.some((m) => m.status === 200 && /INVITE/.test(m.header('cseq') ?? '')), () => `${this.ids}: the caller never received 200 OK to its INVITE:\n${describeRun(r)}`);
+  check(got.some((m) => m.status === 200 && /BYE/.test(m.header('cseq') ?? '')), () => `${this.ids}: the caller's BYE was never answered 200 OK:\n${describeRun(r)}`);
 });
 
 Then('the caller saw the call answered and then received a BYE from the SBC\'s public address', function (this: SbcWorld) {
   const r = this.result('caller');
-  check(r.outcome === 'all-calls-succeeded', () => `GEN-01: the caller's call did not complete as scripted (answered, BYE from the callee):\n${describeRun(r)}`);
+  check(r.outcome === 'all-calls-succeeded', () => `${this.ids}: the caller's call did not complete as scripted (answered, BYE from the callee):\n${describeRun(r)}`);
   const bye = r.messages.find((m) => m.direction === 'received' && m.method === 'BYE');
-  check(bye, () => `GEN-01: the caller never received the callee's BYE:\n${describeRun(r)}`);
+  check(bye, () => `${this.ids}: the caller never received the callee's BYE:\n${describeRun(r)}`);
   const top = bye.headers('via')[0] ?? '';
-  check(top.includes(this.sbcPublic), () => `GEN-01: the BYE the caller received does not come from the SBC's public address ${this.sbcPublic} (top Via: ${top})`);
+  check(top.includes(this.sbcPublic), () => `${this.ids}: the BYE the caller received does not come from the SBC's public address ${this.sbcPublic} (top Via: ${top})`);
 });
 
 function coreReceipt(world: SbcWorld) {
@@ -43,8 +43,8 @@ function coreReceipt(world: SbcWorld) {
   const receipts = world.ctx.core.receivedFor(number);
   check(receipts.length === 1, () =>
     receipts.length === 0
-      ? `GEN-01: no core server received an INVITE for ${number}; the caller saw:\n${describeRun(world.result('caller'))}`
-      : `GEN-01: ${receipts.length} core servers received an INVITE for ${number} (${receipts.map((r) => r.server).join(', ')}); expected exactly one`,
+      ? `${world.ids}: no core server received an INVITE for ${number}; the caller saw:\n${describeRun(world.result('caller'))}`
+      : `${world.ids}: ${receipts.length} core servers received an INVITE for ${number} (${receipts.map((r) => r.server).join(', ')}); expected exactly one`,
   );
   return receipts[0]!;
 }
@@ -53,31 +53,31 @@ Then('exactly one core server received the INVITE for that number, from the SBC\
   const receipt = coreReceipt(this);
   const invites = receipt.messages.filter((m) => m.direction === 'received' && m.method === 'INVITE');
   const callIds = new Set(invites.map((m) => m.header('call-id')));
-  check(callIds.size === 1, () => `GEN-01: core server ${receipt.server} received ${callIds.size} distinct INVITE dialogs for ${this.number()}; expected one`);
+  check(callIds.size === 1, () => `${this.ids}: core server ${receipt.server} received ${callIds.size} distinct INVITE dialogs for ${this.number()}; expected one`);
   const sbcCore = this.ctx.profile.sbc.core.address;
   const via = invites[0]!.headers('via');
-  check(via.length === 1, () => `GEN-01: the INVITE at the core has ${via.length} Via headers (${via.join(' | ')}); a B2BUA sends exactly its own`);
-  check(via[0]!.includes(sbcCore), () => `GEN-01: the INVITE at the core does not come from the SBC's core address ${sbcCore}: Via ${via[0]}`);
-  check(userOf(invites[0]!.requestUri) === this.number(), () => `GEN-01: the core received Request-URI ${invites[0]!.requestUri}, expected the dialled number ${this.number()}`);
+  check(via.length === 1, () => `${this.ids}: the INVITE at the core has ${via.length} Via headers (${via.join(' | ')}); a B2BUA sends exactly its own`);
+  check(via[0]!.includes(sbcCore), () => `${this.ids}: the INVITE at the core does not come from the SBC's core address ${sbcCore}: Via ${via[0]}`);
+  check(userOf(invites[0]!.requestUri) === this.number(), () => `${this.ids}: the core received Request-URI ${invites[0]!.requestUri}, expected the dialled number ${this.number()}`);
 });
 
 Then('that core server received the ACK and the caller\'s BYE', function (this: SbcWorld) {
   const receipt = coreReceipt(this);
   const received = receipt.messages.filter((m) => m.direction === 'received');
-  check(received.some((m) => m.method === 'ACK'), () => `GEN-01: core server ${receipt.server} never received the ACK for its 200 OK:\n${ladder(receipt.messages)}`);
-  check(received.some((m) => m.method === 'BYE'), () => `GEN-01: the caller's BYE was not relayed to core server ${receipt.server}:\n${ladder(receipt.messages)}`);
+  check(received.some((m) => m.method === 'ACK'), () => `${this.ids}: core server ${receipt.server} never received the ACK for its 200 OK:\n${ladder(receipt.messages)}`);
+  check(received.some((m) => m.method === 'BYE'), () => `${this.ids}: the caller's BYE was not relayed to core server ${receipt.server}:\n${ladder(receipt.messages)}`);
   check(
     receipt.messages.some((m) => m.direction === 'sent' && m.status === 200 && /BYE/.test(m.header('cseq') ?? '')),
-    () => `GEN-01: core server ${receipt.server} did not answer the BYE:\n${ladder(receipt.messages)}`,
+    () => `${this.ids}: core server ${receipt.server} did not answer the BYE:\n${ladder(receipt.messages)}`,
   );
 });
 
 Then('that core server\'s BYE was answered 200 OK', function (this: SbcWorld) {
   const receipt = coreReceipt(this);
-  check(receipt.messages.some((m) => m.direction === 'sent' && m.method === 'BYE'), () => `GEN-01: core server ${receipt.server} never sent its BYE:\n${ladder(receipt.messages)}`);
+  check(receipt.messages.some((m) => m.direction === 'sent' && m.method === 'BYE'), () => `${this.ids}: core server ${receipt.server} never sent its BYE:\n${ladder(receipt.messages)}`);
   check(
     receipt.messages.some((m) => m.direction === 'received' && m.status === 200 && /BYE/.test(m.header('cseq') ?? '')),
-    () => `GEN-01: the core server's BYE was not answered 200 OK by the SBC:\n${ladder(receipt.messages)}`,
+    () => `${this.ids}: the core server's BYE was not answered 200 OK by the SBC:\n${ladder(receipt.messages)}`,
   );
 });
 
@@ -94,7 +94,7 @@ Then('the core leg shares no Call-ID, tag, Via or Contact with the public leg', 
   for (const name of ['via', 'contact', 'record-route', 'call-id']) {
     for (const v of coreInvite.headers(name)) if (callerAddress && v.includes(callerAddress)) leaks.push(`${name}: ${v}`);
   }
-  check(leaks.length === 0, () => `GEN-01: the core leg carries the public leg's addressing: ${leaks.join('; ')}`);
+  check(leaks.length === 0, () => `${this.ids}: the core leg carries the public leg's addressing: ${leaks.join('; ')}`);
 });
 
 Given('the core servers ring and never answer', async function (this: SbcWorld) {
@@ -108,5 +108,5 @@ When('a public caller dials a new number over UDP and cancels after {int} s of r
 
 Then('the caller saw its CANCEL answered 200 and the INVITE ended 487', function (this: SbcWorld) {
   const r = this.result('caller');
-  check(r.outcome === 'all-calls-succeeded', () => `the cancelled call did not go as scripted (180, CANCEL, 200, 487, ACK):\n${describeRun(r)}`);
+  check(r.outcome === 'all-calls-succeeded', () => `${this.ids}: the cancelled call did not go as scripted (180, CANCEL, 200, 487, ACK):\n${describeRun(r)}`);
 });

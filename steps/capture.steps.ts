@@ -159,9 +159,9 @@ When('a public caller dials a new number over UDP and is rejected', async functi
 });
 
 Then('the public party\'s exchange went as scripted', function (this: SbcWorld) {
-  check(this.sipp.size > 0, () => 'no SIPp run in this scenario');
+  check(this.sipp.size > 0, () => `${this.ids}: no SIPp run in this scenario`);
   for (const r of this.sipp.values()) {
-    check(r.outcome === 'all-calls-succeeded', () => `GEN-03: the exchange did not go as scripted, so the path it should show on the public side was not exercised:\n${describeRun(r)}`);
+    check(r.outcome === 'all-calls-succeeded', () => `${this.ids}: the exchange did not go as scripted, so the path it should show on the public side was not exercised:\n${describeRun(r)}`);
   }
 });
 
@@ -190,14 +190,17 @@ Then('no message of this scenario\'s exchanges seen on the public side carries a
   const { pub } = runCaptures();
   await pub.sync();
   const callIds = new Set([...this.sipp.values()].flatMap((r) => r.messages.map((m) => m.header('call-id')).filter((c): c is string => !!c)));
+  for (const c of this.exchanges.callIds) callIds.add(c);
   const endpoints = endpointsOf(this);
+  for (const e of this.exchanges.endpoints) endpoints.add(e);
   const mine = (m: CapturedSip): boolean =>
     callIds.has(callIdOf(m.text) ?? '') || endpoints.has(`${m.src}:${m.srcPort}`) || endpoints.has(`${m.dst}:${m.dstPort}`);
   const contents = await readCapture(pub.file, { tlsKeylog: tlsKeylogFile() });
   const report = auditPublicCapture(contents.sip.filter(mine), auditScope(this.ctx.state, this.ctx.profile.coreHostNames, this.sbcPublic));
   check(report.summary.fromSbc > 0, () =>
     `GEN-03: the public capture holds no message the SBC sent in this scenario's exchanges (Call-IDs ${[...callIds].join(', ') || 'none'}; endpoints ${[...endpoints].join(', ') || 'none'}), so there is nothing to audit (capture: ${pub.file})`);
-  failOnLeaks(this, report, `what the SBC sent to the public side in this scenario (${report.summary.fromSbc} messages)`, pub.file, '');
+  const tls = tlsNote(contents.tls);
+  failOnLeaks(this, report, `what the SBC sent to the public side in this scenario (${report.summary.fromSbc} messages)`, pub.file, tls);
   this.notes.push(formatAudit(report, 0));
 });
 

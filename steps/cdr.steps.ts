@@ -15,35 +15,44 @@ export function cdrReader(world: SbcWorld): CdrReader | undefined {
   return reader;
 }
 
-function sentInvite(world: SbcWorld, role = 'caller') {
+export function sentInvite(world: SbcWorld, role = 'caller') {
   const r = world.result(role);
   const invite = r.messages.find((m) => m.direction === 'sent' && m.method === 'INVITE');
   check(invite, () => `the ${role} sent no INVITE:\n${describeRun(r)}`);
   return invite;
 }
 
-async function rowFor(world: SbcWorld, requirement: string): Promise<CdrRow | 'skipped'> {
+/** The row of the caller's call, by its Call-ID; the failure names the scenario's ID and what is missing. */
+export async function rowFor(world: SbcWorld, role = 'caller'): Promise<CdrRow | 'skipped'> {
   const cdr = cdrReader(world);
   if (!cdr) return 'skipped';
-  const callId = sentInvite(world).header('call-id');
-  const rows = await cdr.waitFor((row) => row.callId === callId, { timeoutMs: 10000, description: `${requirement}: a CDR row with the caller's Call-ID ${callId}` });
+  const callId = sentInvite(world, role).header('call-id');
+  const rows = await cdr.waitFor((row) => row.callId === callId, { timeoutMs: 10000, description: `${world.ids}: a CDR row with the Call-ID ${callId} of the ${role}'s INVITE` });
   return rows[0]!;
 }
 
-Then('exactly one CDR row carries the caller\'s Call-ID', async function (this: SbcWorld) {
-  const cdr = cdrReader(this);
+/**
+ * GEN-05: the attempt whose INVITE `role` sent has exactly one row (found by that INVITE's Call-ID), however
+ * the call ended. Waits for the row, then a little longer, so that a duplicate has the chance to appear.
+ */
+export async function exactlyOneRow(world: SbcWorld, role: string, what: string): Promise<'skipped' | undefined> {
+  const cdr = cdrReader(world);
   if (!cdr) return 'skipped';
-  const callId = sentInvite(this).header('call-id');
-  await cdr.waitFor((row) => row.callId === callId, { timeoutMs: 10000, description: `GEN-05: a CDR row with the caller's Call-ID ${callId}` });
-  // Give a duplicate the chance to appear before counting.
+  const callId = sentInvite(world, role).header('call-id');
+  await cdr.waitFor((row) => row.callId === callId, { timeoutMs: 10000, description: `${world.ids}: no CDR row for ${what} (Call-ID ${callId}); every attempt needs one` });
   await new Promise((r) => setTimeout(r, 500));
   const rows = (await cdr.rows()).filter((row) => row.callId === callId);
-  check(rows.length === 1, () => `GEN-05: ${rows.length} CDR rows carry Call-ID ${callId}; expected exactly one`);
+  check(rows.length === 1, () => `${world.ids}: ${rows.length} CDR rows carry Call-ID ${callId} of ${what}; expected exactly one`);
   return undefined;
+}
+
+Then('exactly one CDR row carries the caller\'s Call-ID', async function (this: SbcWorld) {
+  return exactlyOneRow(this, 'caller', "the caller's call");
 });
 
+
 Then('that row has the caller\'s number, the dialled number and the caller\'s address as remote IP', async function (this: SbcWorld) {
-  const row = await rowFor(this, 'GEN-06');
+  const row = await rowFor(this);
   if (row === 'skipped') return row;
   const invite = sentInvite(this);
   const callerIp = /SIP\/2\.0\/\w+\s+([^:;\s]+)/.exec(invite.headers('via')[0] ?? '')?.[1];
@@ -51,30 +60,41 @@ Then('that row has the caller\'s number, the dialled number and the caller\'s ad
   if (row.srcNumber !== '+31201110000') problems.push(`source number ${JSON.stringify(row.srcNumber)}, expected "+31201110000"`);
   if (row.dstNumber !== this.number()) problems.push(`destination number ${JSON.stringify(row.dstNumber)}, expected ${JSON.stringify(this.number())}`);
   if (row.remoteIp !== callerIp) problems.push(`remote IP ${JSON.stringify(row.remoteIp)}, expected the caller's ${callerIp}`);
-  check(problems.length === 0, () => `GEN-06: the CDR of call ${row.callId} has ${problems.join('; ')}`);
+  check(problems.length === 0, () => `${this.ids}: the CDR of call ${row.callId} has ${problems.join('; ')}`);
   return undefined;
 });
 
 Then('that row\'s attempt time is within {int} s of when the caller sent its INVITE', async function (this: SbcWorld, seconds: number) {
-  const row = await rowFor(this, 'GEN-06');
+  const row = await rowFor(this);
   if (row === 'skipped') return row;
   const sentAt = sentInvite(this).at.getTime();
   const delta = Math.abs(row.attemptAt.getTime() - sentAt);
-  check(delta <= seconds * 1000, () => `GEN-06: the CDR attempt time ${row.attemptAt.toISOString()} is ${delta} ms from the INVITE sent at ${new Date(sentAt).toISOString()}`);
+  check(delta <= seconds * 1000, () => `${this.ids}: the CDR attempt time ${row.attemptAt.toISOString()} is ${(delta / 1000).toFixed(1)} s from the INVITE the caller sent at ${new Date(sentAt).toISOString()}; at most ${seconds} s allowed`);
   return undefined;
 });
 
-Then('that call\'s CDR duration is within {int} s of the time from the 200 OK to the BYE the caller saw', async function (this: SbcWorld, seconds: number) {
-  const row = await rowFor(this, 'GEN-07');
+/** GEN-07: the row's duration against what the caller saw, 200 OK to the BYE it sent (or received). */
+async function durationAsSeen(world: SbcWorld, seconds: number, bye: 'sent' | 'received'): Promise<'skipped' | undefined> {
+  const row = await rowFor(world);
   if (row === 'skipped') return row;
-  const r = this.result('caller');
+  const r = world.result('caller');
   const ok = r.messages.find((m) => m.direction === 'received' && m.status === 200 && /INVITE/.test(m.header('cseq') ?? ''));
-  const bye = r.messages.find((m) => m.direction === 'sent' && m.method === 'BYE');
-  check(ok && bye, () => `GEN-07: the caller's trace lacks the 200 OK or the BYE:\n${describeRun(r)}`);
-  const seen = (bye.at.getTime() - ok.at.getTime()) / 1000;
-  check(Math.abs(row.durationS - seen) <= seconds, () => `GEN-07: CDR duration ${row.durationS} s, but the caller was connected for ${seen.toFixed(3)} s (200 OK to BYE)`);
-  check(row.answerAt !== null, () => `GEN-07: the CDR of an answered call has no answer time`);
+  const end = r.messages.find((m) => m.direction === bye && m.method === 'BYE');
+  check(ok && end, () => `${world.ids}: the caller's trace lacks the 200 OK or the BYE it ${bye}, so the connected time is unknown:\n${describeRun(r)}`);
+  const seen = (end.at.getTime() - ok.at.getTime()) / 1000;
+  const invite = sentInvite(world);
+  const fromInvite = (end.at.getTime() - invite.at.getTime()) / 1000;
+  check(Math.abs(row.durationS - seen) <= seconds, () =>
+    `${world.ids}: CDR duration ${row.durationS} s, but the caller was connected for ${seen.toFixed(1)} s (200 OK to BYE; ${fromInvite.toFixed(1)} s from the INVITE); the duration must count from the answer, within ${seconds} s`);
   return undefined;
+}
+
+Then('that call\'s CDR duration is within {int} s of the time from the 200 OK to the BYE the caller saw', async function (this: SbcWorld, seconds: number) {
+  return durationAsSeen(this, seconds, 'sent');
+});
+
+Then('that call\'s CDR duration is within {int} s of the time from the 200 OK to the BYE the caller received', async function (this: SbcWorld, seconds: number) {
+  return durationAsSeen(this, seconds, 'received');
 });
 
 Given('the CDR database is stopped', async function (this: SbcWorld) {
@@ -138,15 +158,15 @@ AfterAll(async function () {
 });
 
 Then('the caller\'s CDR row has duration 0', async function (this: SbcWorld) {
-  const row = await rowFor(this, 'GEN-05');
+  const row = await rowFor(this);
   if (row === 'skipped') return row;
-  check(row.durationS === 0, () => `GEN-07: the CDR of call ${row.callId}, never answered, has duration ${row.durationS} s; an unanswered or rejected call has duration 0`);
+  check(row.durationS === 0, () => `${this.ids}: the CDR of call ${row.callId}, never answered, has duration ${row.durationS} s; an unanswered or rejected call has duration 0`);
   return undefined;
 });
 
 /** Beyond the requirement (GEN-06 names six fields): the final status and the absent answer time. */
 Then('the caller\'s CDR row has final status {int} and no answer time', async function (this: SbcWorld, status: number) {
-  const row = await rowFor(this, 'GEN-05');
+  const row = await rowFor(this);
   if (row === 'skipped') return row;
   const problems: string[] = [];
   if (row.finalStatus !== status) problems.push(`final status ${row.finalStatus}, expected ${status}`);

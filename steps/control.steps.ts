@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Given } from '@cucumber/cucumber';
 import { SipClient } from '../harness/sip';
 import { check } from './assertions';
@@ -24,4 +25,22 @@ Given('the SBC answers SIP over UDP on its public address', async function (this
   } finally {
     await client.close();
   }
+});
+
+Given('the SBC answers SIP over TLS on its public address', async function (this: SbcWorld) {
+  const { address, tls } = this.ctx.profile.sbc.public;
+  if (tls === undefined) return this.incomplete(`${this.ids}: the SUT profile names no public TLS port`);
+  const ep = this.publicEndpoint();
+  let client: SipClient | undefined;
+  try {
+    client = await SipClient.connectTls({ remote: { ip: address, port: tls }, ca: readFileSync(this.ctx.state.pki.caCert), localIp: ep.ip, user: 'control', timers: { t1Ms: 100 } });
+    const response = await client.options(`sip:${address}:${tls};transport=tls`);
+    this.notes.push(`positive control: OPTIONS over TLS to ${address}:${tls} answered ${response.status}`);
+  } catch (err) {
+    check(false, () =>
+      `${this.ids}: positive control failed: the SBC gave no SIP answer to OPTIONS over TLS at ${address}:${tls} from ${ep.ip}, so the negative checks of this scenario would prove nothing (${(err as Error).message})`);
+  } finally {
+    await client?.close();
+  }
+  return undefined;
 });

@@ -19,7 +19,7 @@ const CALLER_NUMBER = '+31201110000';
 const SRTP_SUITE = 'AES_CM_128_HMAC_SHA1_80';
 
 /** What one media scenario holds on to: the SIP legs, the media endpoints and what they measured. */
-interface MediaScenario {
+export interface MediaScenario {
   /** The requirement the scenario proves (its @XXX-nn tag), for failure messages. */
   req: string;
   caller?: SipClient;
@@ -41,7 +41,7 @@ interface MediaScenario {
 
 const scenarios = new WeakMap<SbcWorld, MediaScenario>();
 
-function media(world: SbcWorld): MediaScenario {
+export function media(world: SbcWorld): MediaScenario {
   let s = scenarios.get(world);
   if (!s) {
     s = { req: 'MEDIA', coreMedia: new Map(), deviceCalls: [] };
@@ -95,14 +95,14 @@ async function openCoreMedia(world: SbcWorld): Promise<void> {
   if (failed) throw failed.reason;
 }
 
-interface DialOptions {
+export interface DialOptions {
   transport: 'udp' | 'tls';
   codecs: string[];
   srtp?: boolean;
 }
 
 /** A public caller (the suite's SIP client) dials a new number with its own media endpoint ready. */
-async function dial(world: SbcWorld, o: DialOptions): Promise<void> {
+export async function dial(world: SbcWorld, o: DialOptions): Promise<void> {
   const s = media(world);
   const { profile, state } = world.ctx;
   const ip = world.publicEndpoint().ip;
@@ -128,6 +128,8 @@ async function dial(world: SbcWorld, o: DialOptions): Promise<void> {
     address: ip, port: s.callerMedia.localPort, codecs: o.codecs, ...(s.ourKey ? { crypto: [cryptoAttrValue(s.ourKey)] } : {}),
   });
   s.call = await s.caller.invite({ to: target, from: `sip:${CALLER_NUMBER}@${ip}`, sdp });
+  world.exchanges.callIds.add(s.call.callId);
+  world.exchanges.endpoints.add(`${s.caller.local.ip}:${s.caller.local.port}`);
   try {
     s.final = await s.call.waitFinal(15_000);
   } catch (err) {
@@ -136,11 +138,11 @@ async function dial(world: SbcWorld, o: DialOptions): Promise<void> {
   world.notes.push(`caller ${ip} (${o.transport}) offered ${o.codecs.join(', ')}${o.srtp ? ' over RTP/SAVP' : ''}; final: ${s.final ? `${s.final.status} ${s.final.reason}` : 'none'}`);
 }
 
-function callerLadder(s: MediaScenario): string {
+export function callerLadder(s: MediaScenario): string {
   return s.caller ? s.caller.ladder.toText() : '  (no SIP client)';
 }
 
-function answered(world: SbcWorld): { sdp: ParsedSdp; audio: SdpMedia } {
+export function answered(world: SbcWorld): { sdp: ParsedSdp; audio: SdpMedia } {
   const s = media(world);
   check(s.final, () => `${s.req}: the caller got no final answer to its INVITE for ${world.number()}:\n${callerLadder(s)}`);
   check(s.final.status === 200, () => `${s.req}: the caller's INVITE for ${world.number()} was answered ${s.final!.status} ${s.final!.reason}, expected 200 OK`);
@@ -151,7 +153,7 @@ function answered(world: SbcWorld): { sdp: ParsedSdp; audio: SdpMedia } {
 }
 
 /** The INVITE the core received for this scenario's number; waits for the core server's trace. */
-async function coreInvite(world: SbcWorld): Promise<{ server: string; invite: TracedMessage }> {
+export async function coreInvite(world: SbcWorld): Promise<{ server: string; invite: TracedMessage }> {
   const s = media(world);
   const number = world.number();
   for (let i = 0; i < 20; i++) {
@@ -220,7 +222,7 @@ function summarizeStats(st: EndpointStats): string {
 }
 
 /** BYE from the caller if its call is still up (also after a failed check, so no call is left hanging). */
-async function hangUp(world: SbcWorld): Promise<void> {
+export async function hangUp(world: SbcWorld): Promise<void> {
   const s = media(world);
   if (s.call?.state !== 'confirmed') return;
   await s.call.bye().catch((err: unknown) => world.notes.push(`BYE failed: ${(err as Error).message}`));
@@ -266,14 +268,13 @@ Then('the caller saw the call answered', function (this: SbcWorld) {
   answered(this);
 });
 
-Then('the INVITE the core server received offers G.711 and no other codec', async function (this: SbcWorld) {
-  const s = media(this);
-  const { server, invite } = await coreInvite(this);
-  const audio = activeAudio(parseSdp(invite.body));
-  check(audio.length > 0, () => `IN-03: the INVITE core server ${server} received offers no active audio:\n${invite.body}`);
+/** IN-03: an offer the core received carries G.711 (at least one law) and nothing else but telephone-event. */
+export function checkG711Only(world: SbcWorld, server: string, body: string, what: string): void {
+  const audio = activeAudio(parseSdp(body));
+  check(audio.length > 0, () => `${world.ids}: ${what} core server ${server} received offers no active audio:\n${body}`);
   const offered: string[] = [];
   const extra: string[] = [];
-  for (const m of parseSdp(invite.body).media.filter((x) => x.port !== 0)) {
+  for (const m of parseSdp(body).media.filter((x) => x.port !== 0)) {
     for (const pt of m.formats.map(Number)) {
       const map = m.rtpmap[pt];
       const name = map ? `${map.name}/${map.rate}` : `PT ${pt}`;
@@ -284,11 +285,35 @@ Then('the INVITE the core server received offers G.711 and no other codec', asyn
       if (!g711 && !dtmf) extra.push(`${m.type} ${pt} ${name}`);
     }
   }
-  check(extra.length === 0, () => `IN-03: the INVITE core server ${server} received offers ${extra.join(', ')}; only PCMU (0) and PCMA (8) may reach the core (offered: ${offered.join(', ')})`);
+  check(extra.length === 0, () => `${world.ids}: ${what} core server ${server} received offers ${extra.join(', ')}; only PCMU (0) and PCMA (8) may reach the core (offered: ${offered.join(', ')})`);
   // Dropping one of the two G.711 laws is allowed; offering neither would leave the call without audio.
   const g711 = audio.flatMap((m) => m.payloadTypes.filter((pt) => pt === 0 || pt === 8));
-  check(g711.length > 0, () => `IN-03: the caller offered PCMU and PCMA but the core was offered neither: ${offered.join(', ')}`);
-  s.coreServer = server;
+  check(g711.length > 0, () => `${world.ids}: the caller offered G.711 but ${what} core server ${server} received offers neither law: ${offered.join(', ')}`);
+}
+
+/** GEN-09: an offer the core received is plain RTP/AVP without any SDES key. */
+export function checkPlainRtp(world: SbcWorld, server: string, body: string, what: string): void {
+  const audio = activeAudio(parseSdp(body));
+  check(audio.length > 0, () => `${world.ids}: ${what} core server ${server} received offers no active audio:\n${body}`);
+  const secure = audio.filter((m) => m.profile !== 'RTP/AVP' || m.crypto.length > 0);
+  check(secure.length === 0, () => `${world.ids}: the core leg must be plain RTP/AVP, but ${what} core server ${server} received offers ${secure.map((m) => `${m.profile} with ${m.crypto.length} a=crypto`).join(', ')}`);
+}
+
+/** GEN-09: an SDP answer the caller received is RTP/SAVP with an SRTP_SUITE key that is not the caller's own. */
+export function checkSrtpAnswer(world: SbcWorld, audio: SdpMedia, what: string): CryptoAttr {
+  const s = media(world);
+  check(audio.profile === 'RTP/SAVP', () => `${world.ids}: the SBC answered ${what} with ${audio.profile}; an SRTP offer needs an RTP/SAVP answer`);
+  const values = cryptoValues(audio);
+  const key = firstSupportedCrypto(values);
+  check(key && key.suite === SRTP_SUITE, () => `${world.ids}: the SBC's answer to ${what} has no usable ${SRTP_SUITE} a=crypto line (it has: ${values.join(' | ') || 'none'})`);
+  check(!values.some((v) => s.ourKey && v.includes(cryptoAttrValue(s.ourKey).split(' ')[2]!)), () => `${world.ids}: the SBC answered ${what} with the caller's own key; each direction needs its own key (RFC 4568 6.1)`);
+  return key;
+}
+
+Then('the INVITE the core server received offers G.711 and no other codec', async function (this: SbcWorld) {
+  const { server, invite } = await coreInvite(this);
+  checkG711Only(this, server, invite.body, 'the INVITE');
+  media(this).coreServer = server;
 });
 
 Then('the caller\'s INVITE was answered {int}', function (this: SbcWorld, status: number) {
@@ -315,30 +340,21 @@ Then('the caller received the core server\'s media intact, only from the SBC\'s 
 });
 
 Then('the caller saw the call answered with RTP\\/SAVP and an AES_CM_128_HMAC_SHA1_80 key of the SBC\'s own', function (this: SbcWorld) {
-  const s = media(this);
-  const { audio } = answered(this);
-  check(audio.profile === 'RTP/SAVP', () => `GEN-09: the SBC answered the SRTP offer with ${audio.profile}; expected RTP/SAVP`);
-  const values = cryptoValues(audio);
-  const key = firstSupportedCrypto(values);
-  check(key && key.suite === SRTP_SUITE, () => `GEN-09: the SBC's answer has no usable ${SRTP_SUITE} a=crypto line (it has: ${values.join(' | ') || 'none'})`);
-  check(!values.some((v) => s.ourKey && v.includes(cryptoAttrValue(s.ourKey).split(' ')[2]!)), () => 'GEN-09: the SBC answered with the caller\'s own key; each direction needs its own key (RFC 4568 6.1)');
+  checkSrtpAnswer(this, answered(this).audio, 'the SRTP offer');
 });
 
 Then('the INVITE the core server received offers plain RTP\\/AVP without any key', async function (this: SbcWorld) {
   const { server, invite } = await coreInvite(this);
-  const audio = activeAudio(parseSdp(invite.body));
-  check(audio.length > 0, () => `GEN-09: the INVITE core server ${server} received offers no active audio:\n${invite.body}`);
-  const secure = audio.filter((m) => m.profile !== 'RTP/AVP' || m.crypto.length > 0);
-  check(secure.length === 0, () => `GEN-09: the core leg must be plain RTP/AVP, but core server ${server} was offered ${secure.map((m) => `${m.profile} with ${m.crypto.length} a=crypto`).join(', ')}`);
+  checkPlainRtp(this, server, invite.body, 'the INVITE');
 });
 
 Then('the caller received SRTP that authenticates and decrypts with the SBC\'s key, intact, only from the SBC\'s public address', function (this: SbcWorld) {
   const s = media(this);
-  if (s.unanchored) check(false, () => `GEN-09: the caller received no media: ${s.unanchored}`);
-  check(s.sbcKey, () => 'GEN-09: the SBC gave the caller no SRTP key it could use, so its media cannot be checked');
+  if (s.unanchored) check(false, () => `${this.ids}: the caller received no media: ${s.unanchored}`);
+  check(s.sbcKey, () => `${this.ids}: the SBC gave the caller no SRTP key it could use, so its media cannot be checked`);
   const r = s.callerStats?.received;
-  check(r && r.authFailures === 0, () => `GEN-09: ${r?.authFailures} of the caller's ${r?.received} packets failed SRTP authentication with the SBC's key`);
-  check(r.authenticated > 0 && r.authenticated >= r.accepted, () => `GEN-09: the caller's media did not all authenticate as SRTP (authenticated ${r.authenticated}, intact ${r.accepted})`);
+  check(r && r.authFailures === 0, () => `${this.ids}: ${r?.authFailures} of the caller's ${r?.received} packets failed SRTP authentication with the SBC's key`);
+  check(r.authenticated > 0 && r.authenticated >= r.accepted, () => `${this.ids}: the caller's media did not all authenticate as SRTP (authenticated ${r.authenticated}, intact ${r.accepted})`);
   checkReceived(this, r, { who: 'the caller', from: this.sbcPublic });
 });
 
@@ -359,10 +375,12 @@ Given('a public device accepts calls over TLS', async function (this: SbcWorld) 
   });
 });
 
-Given('the ENUM record of a new number points at that device over TLS', async function (this: SbcWorld) {
+Given(/^the ENUM record of a new number points at that device (over TLS|with a sips: URI)$/, async function (this: SbcWorld, form: string) {
   const s = media(this);
   const number = this.newNumber();
-  await setEnumRecords(this.ctx.state.enumDns, [{ number, order: 10, preference: 10, uri: `sip:${number}@${s.deviceAddress}:5061;transport=tls` }]);
+  // Both forms mean TLS (RFC 3261 19.1.2, 26.2): a sips: URI carries no transport parameter.
+  const uri = form === 'over TLS' ? `sip:${number}@${s.deviceAddress}:5061;transport=tls` : `sips:${number}@${s.deviceAddress}:5061`;
+  await setEnumRecords(this.ctx.state.enumDns, [{ number, order: 10, preference: 10, uri }]);
 });
 
 When('a core server calls that number over UDP offering plain RTP', async function (this: SbcWorld) {
@@ -372,9 +390,9 @@ When('a core server calls that number over UDP offering plain RTP', async functi
 Then('the device received an INVITE over TLS offering RTP\\/SAVP with an AES_CM_128_HMAC_SHA1_80 key', function (this: SbcWorld) {
   const s = media(this);
   const call = s.deviceCalls[0];
-  check(call, () => `OUT-03: the public TLS device got no INVITE for ${this.number()}; the core caller saw:\n${describeRun(this.result('core-caller'))}`);
+  check(call, () => `${this.ids}: the public TLS device got no INVITE for ${this.number()}; the core caller saw:\n${describeRun(this.result('core-caller'))}`);
   const audio = call.offer?.media.find((m) => m.type === 'audio' && m.port !== 0);
-  check(audio, () => `OUT-03: the INVITE the device received offers no active audio:\n${call.invite.body}`);
-  check(audio.profile === 'RTP/SAVP', () => `OUT-03: the SBC offered ${audio.profile} on the TLS leg though SRTP is due by default; expected RTP/SAVP`);
-  check(audio.crypto.some((c) => c.suite === SRTP_SUITE), () => `OUT-03: the SBC's offer on the TLS leg has no ${SRTP_SUITE} a=crypto (has: ${audio.crypto.map((c) => c.suite).join(', ') || 'none'})`);
+  check(audio, () => `${this.ids}: the INVITE the device received offers no active audio:\n${call.invite.body}`);
+  check(audio.profile === 'RTP/SAVP', () => `${this.ids}: the SBC offered ${audio.profile} on the TLS leg though SRTP is due by default; expected RTP/SAVP`);
+  check(audio.crypto.some((c) => c.suite === SRTP_SUITE), () => `${this.ids}: the SBC's offer on the TLS leg has no ${SRTP_SUITE} a=crypto (has: ${audio.crypto.map((c) => c.suite).join(', ') || 'none'})`);
 });

@@ -33,26 +33,71 @@ function device(world: SbcWorld): Device {
   return d;
 }
 
-Given('a SIP user with a password is provisioned on the SBC', async function (this: SbcWorld) {
+/** Provisions a fresh user through the profile (removed after the scenario); undefined when the profile cannot. */
+async function provisionUser(world: SbcWorld): Promise<{ user: string; password: string } | undefined> {
   userSeq++;
   const user = `dev${Date.now() % 100000}${userSeq}`;
   const password = `pw-${Math.random().toString(36).slice(2, 10)}`;
-  const ctx = { vars: this.ctx.state.vars, netns: this.ctx.state.namespaces.sbc };
-  const outcome = await provision(this.ctx.profile, 'addUser', { user, password }, ctx);
+  const ctx = { vars: world.ctx.state.vars, netns: world.ctx.state.namespaces.sbc };
+  const outcome = await provision(world.ctx.profile, 'addUser', { user, password }, ctx);
   if (!outcome) {
-    this.notes.push('the SUT profile has no provision.addUser: IN-02 not run');
-    return 'skipped';
+    world.notes.push('the SUT profile has no provision.addUser: IN-02 not run');
+    return undefined;
   }
-  this.notes.push(`provision.addUser: ${outcome.ran.replace(password, '***')} -> ${outcome.status}`);
-  this.onScenarioEnd(async () => {
-    await provision(this.ctx.profile, 'removeUser', { user, password }, ctx);
+  world.notes.push(`provision.addUser: ${outcome.ran.replace(password, '***')} -> ${outcome.status}`);
+  world.onScenarioEnd(async () => {
+    await provision(world.ctx.profile, 'removeUser', { user, password }, ctx);
   });
+  return { user, password };
+}
+
+Given('a SIP user with a password is provisioned on the SBC', async function (this: SbcWorld) {
+  const u = await provisionUser(this);
+  if (!u) return 'skipped';
   const ep = this.publicEndpoint();
-  devices.set(this, { user, password, ip: ep.ip, port: ep.port, calls: [] });
+  devices.set(this, { ...u, ip: ep.ip, port: ep.port, calls: [] });
   return undefined;
 });
 
-async function register(world: SbcWorld, password: string, expires: number, tls = false): Promise<SipResponse> {
+/** A second user (the victim of an attempted hijack): provisioned, never registered by its own device. */
+const victims = new WeakMap<SbcWorld, { user: string; password: string; registration?: SipResponse }>();
+
+Given('another SIP user with a password is provisioned on the SBC', async function (this: SbcWorld) {
+  const u = await provisionUser(this);
+  if (!u) return 'skipped';
+  victims.set(this, u);
+  return undefined;
+});
+
+function victim(world: SbcWorld): { user: string; password: string; registration?: SipResponse } {
+  const v = victims.get(world);
+  if (!v) throw new Error('no other SIP user was provisioned in this scenario');
+  return v;
+}
+
+When('the first user\'s device registers its contact for the other user\'s address of record with its own credentials', async function (this: SbcWorld) {
+  const v = victim(this);
+  v.registration = await register(this, device(this).password, 3600, false, v.user);
+});
+
+Then('that registration was refused', function (this: SbcWorld) {
+  const v = victim(this);
+  const res = v.registration!;
+  const contacts = getHeaders(res, 'contact');
+  check(res.status >= 300, () =>
+    `${this.ids}: ${device(this).user}, authenticated with its own password, registered a contact for ${v.user}'s address of record: answered ${res.status} ${res.reason} (Contact: ${contacts.join(' | ') || 'none'}); a user may only bind its own address of record`);
+});
+
+When('a core server calls the other user', async function (this: SbcWorld) {
+  await coreCall(this, 'core-caller', victim(this).user, { answered: false });
+});
+
+Then('the first user\'s device received no call for the other user', function (this: SbcWorld) {
+  const d = device(this);
+  check(d.calls.length === 0, () => `${this.ids}: a call from the core to ${victim(this).user} reached ${d.user}'s device (${d.calls.length} INVITEs): the hijacked binding was used`);
+});
+
+async function register(world: SbcWorld, password: string, expires: number, tls = false, aorUser?: string): Promise<SipResponse> {
   const d = device(world);
   const sbc = world.ctx.profile.sbc.public;
   if (!d.client) {
@@ -79,7 +124,7 @@ async function register(world: SbcWorld, password: string, expires: number, tls 
     d.client = client;
   }
   return d.client.register(`sip:${sbc.address}:${tls ? sbc.tls : sbc.udp}${tls ? ';transport=tls' : ''}`, {
-    aor: `sip:${d.user}@${sbc.address}`,
+    aor: `sip:${aorUser ?? d.user}@${sbc.address}`,
     expires,
     credentials: { username: d.user, password },
   });
@@ -95,7 +140,7 @@ Given(/^a public device registers as that user (over TLS )?with its password for
   if (res.status === 423 && min <= 10) res = await register(this, d.password, min, tls);
   d.registration = res;
   d.requestedExpires = expires;
-  check(res.status === 200, () => `IN-02: the REGISTER of ${d.user} with the right password was answered ${res.status} ${res.reason}; expected 200:\n${res.raw}`);
+  check(res.status === 200, () => `${this.ids}: the REGISTER of ${d.user} with the right password was answered ${res.status} ${res.reason}; expected 200:\n${res.raw}`);
 });
 
 Given('a public device registers as that user with a wrong password', async function (this: SbcWorld) {
@@ -105,7 +150,7 @@ Given('a public device registers as that user with a wrong password', async func
 
 When('the device removes its binding with Expires 0', async function (this: SbcWorld) {
   const res = await register(this, device(this).password, 0);
-  check(res.status === 200, () => `IN-02: removing the binding (Expires: 0) was answered ${res.status} ${res.reason}; expected 200`);
+  check(res.status === 200, () => `${this.ids}: removing the binding (Expires: 0) was answered ${res.status} ${res.reason}; expected 200`);
 });
 
 When('{int} s pass', async function (this: SbcWorld, seconds: number) {
@@ -117,14 +162,14 @@ Then('the registration was answered 200 OK with the device\'s contact and an exp
   const res = d.registration!;
   const contacts = getHeaders(res, 'contact');
   const mine = contacts.find((c) => c.includes(`${d.ip}:${d.port}`));
-  check(mine, () => `IN-02: the 200 OK to the REGISTER does not list the device's contact ${d.ip}:${d.port} (Contact: ${contacts.join(' | ') || 'none'})`);
+  check(mine, () => `${this.ids}: the 200 OK to the REGISTER does not list the device's contact ${d.ip}:${d.port} (Contact: ${contacts.join(' | ') || 'none'})`);
   const expires = Number(/;\s*expires=(\d+)/i.exec(mine)?.[1] ?? getHeaders(res, 'expires')[0] ?? NaN);
-  check(expires > 0 && expires <= max, () => `IN-02: the binding's expiry in the 200 OK is ${Number.isNaN(expires) ? 'missing' : `${expires} s`}; expected more than 0 and at most ${max} s`);
+  check(expires > 0 && expires <= max, () => `${this.ids}: the binding's expiry in the 200 OK is ${Number.isNaN(expires) ? 'missing' : `${expires} s`}; expected more than 0 and at most ${max} s`);
 });
 
 Then('the registration was refused with 401 or 403', function (this: SbcWorld) {
   const res = device(this).registration!;
-  check(res.status === 401 || res.status === 403, () => `IN-02: a REGISTER with a wrong password was answered ${res.status} ${res.reason}; expected 401 or 403`);
+  check(res.status === 401 || res.status === 403, () => `${this.ids}: a REGISTER with a wrong password was answered ${res.status} ${res.reason}; expected 401 or 403`);
 });
 
 When('a core server calls that user', async function (this: SbcWorld) {
@@ -137,14 +182,14 @@ When('a core server calls that user and is refused', async function (this: SbcWo
 
 Then('the device received the call at its registered contact', function (this: SbcWorld) {
   const d = device(this);
-  check(d.calls.length === 1, () => `IN-02: the registered device received ${d.calls.length} INVITEs for ${d.user}; expected 1. The core server saw:\n${describeRun(this.result('core-caller'))}`);
+  check(d.calls.length === 1, () => `${this.ids}: the registered device received ${d.calls.length} INVITEs for ${d.user}; expected 1. The core server saw:\n${describeRun(this.result('core-caller'))}`);
   const uri = d.calls[0]!.invite.uri;
-  check(uri.includes(`${d.ip}:${d.port}`), () => `IN-02: the INVITE reached the device with Request-URI ${uri}, not its registered contact ${d.ip}:${d.port}`);
+  check(uri.includes(`${d.ip}:${d.port}`), () => `${this.ids}: the INVITE reached the device with Request-URI ${uri}, not its registered contact ${d.ip}:${d.port}`);
 });
 
 Then('the device received no call', function (this: SbcWorld) {
   const d = device(this);
-  check(d.calls.length === 0, () => `IN-02: the device received ${d.calls.length} INVITEs for ${d.user} although it has no binding`);
+  check(d.calls.length === 0, () => `${this.ids}: the device received ${d.calls.length} INVITEs for ${d.user} although it has no binding`);
 });
 
 When('the SBC is killed and started again', async function (this: SbcWorld) {

@@ -11,15 +11,24 @@ import { REPO_ROOT } from '../topology/paths';
 import { runCaptures } from './capture.hooks';
 import type { SbcWorld } from './world';
 
-/** How a public destination treats an INVITE: answer, stay silent (not even 100 Trying), or refuse with a status. */
-export type DestinationBehaviour = { kind: 'answer' } | { kind: 'silent' } | { kind: 'refuse'; status: number };
+/**
+ * How a public destination treats an INVITE: answer, stay silent (not even 100 Trying), refuse with a
+ * status; or fail at the transport (OUT-02): its ENUM URI names TLS where no TCP port listens
+ * (connection refused), or UDP where no socket is bound (ICMP port unreachable).
+ */
+export type DestinationBehaviour =
+  | { kind: 'answer' } | { kind: 'silent' } | { kind: 'refuse'; status: number }
+  | { kind: 'tls-refused' } | { kind: 'udp-unreachable' };
 
 export interface Destination {
   name: string;
   ip: string;
   port: number;
   behaviour: DestinationBehaviour;
-  client: SipClient;
+  /** Absent for a destination that fails at the transport: nothing listens there. */
+  client?: SipClient;
+  /** URI parameters its ENUM record carries (`;transport=tls`). */
+  uriParams: string;
   /** Every INVITE it received (retransmissions excluded), in arrival order. */
   calls: IncomingCall[];
 }
@@ -52,6 +61,8 @@ export function routing(world: SbcWorld): RoutingState {
 export function parseBehaviour(text: string): DestinationBehaviour {
   if (text === 'answers calls') return { kind: 'answer' };
   if (text === 'stays silent') return { kind: 'silent' };
+  if (text === 'refuses TLS connections') return { kind: 'tls-refused' };
+  if (text === 'is not listening on UDP') return { kind: 'udp-unreachable' };
   const m = /^answers (\d{3})$/.exec(text);
   if (m) return { kind: 'refuse', status: Number(m[1]) };
   throw new Error(`unknown destination behaviour "${text}"`);
@@ -60,8 +71,13 @@ export function parseBehaviour(text: string): DestinationBehaviour {
 /** A SIP UA on a public host that handles INVITEs as told; closed after the scenario. */
 export async function addDestination(world: SbcWorld, name: string, behaviour: DestinationBehaviour): Promise<Destination> {
   const ep = world.publicEndpoint();
+  if (behaviour.kind === 'tls-refused' || behaviour.kind === 'udp-unreachable') {
+    const d: Destination = { name, ip: ep.ip, port: ep.port, behaviour, calls: [], uriParams: behaviour.kind === 'tls-refused' ? ';transport=tls' : '' };
+    routing(world).destinations.set(name, d);
+    return d;
+  }
   const client = await SipClient.udp({ ip: ep.ip, port: ep.port, user: name.toLowerCase(), autoTrying: behaviour.kind !== 'silent' });
-  const d: Destination = { name, ip: ep.ip, port: ep.port, behaviour, client, calls: [] };
+  const d: Destination = { name, ip: ep.ip, port: ep.port, behaviour, client, calls: [], uriParams: '' };
   client.onInvite(async (call) => {
     d.calls.push(call);
     if (behaviour.kind === 'answer') await call.answer(buildSdp({ address: ep.ip, port: 30000 + (ep.port % 1000) * 2, codecs: ['PCMU', 'PCMA'] }));
@@ -122,6 +138,13 @@ export async function coreCall(world: SbcWorld, role: string, dialled: string, o
 /** The final status of the caller's INVITE as SIPp received it, or undefined for none. */
 export function finalStatus(r: SippResult): number | undefined {
   return r.messages.find((m) => m.direction === 'received' && m.status !== undefined && m.status >= 200 && /INVITE/.test(m.header('cseq') ?? ''))?.status;
+}
+
+/** Every SIP message of the core zone's capture so far. */
+export async function coreSip(): Promise<{ sip: CapturedSip[]; file: string }> {
+  const { core } = runCaptures();
+  await core.sync();
+  return { sip: await readSip(core.file), file: core.file };
 }
 
 /** Every SIP message of the public zone's capture so far. */

@@ -8,6 +8,7 @@ import { setEnumRecords } from '../topology/services/knot';
 import type { EnumRecord } from '../topology/enum-zone';
 import { check, describeRun } from './assertions';
 import {
+  coreSip,
   addDestination, coreCall, destination, finalStatus, firstAnswerFrom, firstInviteTo, parseBehaviour, publicSip, routing, startLine,
 } from './routing-world';
 import type { SbcWorld } from './world';
@@ -16,7 +17,7 @@ const digitsOf = (number: string): string => number.replace(/^\+/, '');
 
 // ---------------------------------------------------------------- ENUM (OUT-01, OUT-02)
 
-Given(/^a public destination "([A-Z])" that (answers calls|stays silent|answers \d{3})$/, async function (this: SbcWorld, name: string, behaviour: string) {
+Given(/^a public destination "([A-Z])" that (answers calls|stays silent|answers \d{3}|refuses TLS connections|is not listening on UDP)$/, async function (this: SbcWorld, name: string, behaviour: string) {
   await addDestination(this, name, parseBehaviour(behaviour));
 });
 
@@ -25,7 +26,7 @@ Given('the ENUM records of a new number point at:', async function (this: SbcWor
   const records: EnumRecord[] = table.hashes().map((row) => {
     const d = destination(this, row.destination ?? '');
     // A back-reference, so the URI proves the regexp was applied (RFC 3402), not just copied.
-    return { number, order: Number(row.order), preference: Number(row.preference), regexp: `!^\\+(.*)$!sip:\\1@${d.ip}:${d.port}!` };
+    return { number, order: Number(row.order), preference: Number(row.preference), regexp: `!^\\+(.*)$!sip:\\1@${d.ip}:${d.port}${d.uriParams}!` };
   });
   await setEnumRecords(this.ctx.state.enumDns, records);
 });
@@ -45,33 +46,33 @@ When('a core server calls that number and is refused', async function (this: Sbc
 
 Then('the core server saw the call answered', function (this: SbcWorld) {
   const r = this.result('core-caller');
-  check(finalStatus(r) === 200 && r.outcome === 'all-calls-succeeded', () => `the core server's call was not answered and completed:\n${describeRun(r)}`);
+  check(finalStatus(r) === 200 && r.outcome === 'all-calls-succeeded', () => `${this.ids}: the core server's call to ${this.number()} was not answered and completed (final answer ${finalStatus(r) ?? 'none'}):\n${describeRun(r)}`);
 });
 
 Then('the core server\'s call was refused with {int}', function (this: SbcWorld, status: number) {
   const r = this.result('core-caller');
   const got = finalStatus(r);
-  check(got === status, () => `the core server's call ended with ${got ?? 'no final answer'}; expected ${status}:\n${describeRun(r)}`);
+  check(got === status, () => `${this.ids}: the core server's call to ${this.number()} ended with ${got ?? 'no final answer'}; the SBC must refuse it with ${status}:\n${describeRun(r)}`);
 });
 
 Then('destination {string} received the call with the Request-URI the NAPTR regexp gives', function (this: SbcWorld, name: string) {
   const d = destination(this, name);
-  check(d.calls.length > 0, () => `OUT-01: destination ${name} (${d.ip}:${d.port}) received no INVITE for ${this.number()}; the core server saw:\n${describeRun(this.result('core-caller'))}`);
+  check(d.calls.length > 0, () => `${this.ids}: destination ${name} (${d.ip}:${d.port}) received no INVITE for ${this.number()}; the core server saw:\n${describeRun(this.result('core-caller'))}`);
   const uri = d.calls[0]!.invite.uri;
   const expected = `sip:${digitsOf(this.number())}@${d.ip}:${d.port}`;
-  check(uri === expected, () => `OUT-01: destination ${name} received Request-URI ${uri}; the NAPTR regexp gives ${expected}`);
+  check(uri === expected, () => `${this.ids}: destination ${name} received Request-URI ${uri}; the NAPTR regexp gives ${expected}`);
 });
 
 Then('nothing the SBC sent to the public side carries that number', async function (this: SbcWorld) {
   const digits = digitsOf(this.number());
   const { sip, file } = await publicSip();
   const leaked = sip.filter((m) => m.src === this.sbcPublic && m.text.includes(digits));
-  check(leaked.length === 0, () => `OUT-01: the SBC sent ${leaked.length} SIP messages carrying ${this.number()} to the public side (first: ${leaked[0] ? `${startLine(leaked[0])} to ${leaked[0].dst}` : ''}; capture ${file})`);
+  check(leaked.length === 0, () => `${this.ids}: the SBC sent ${leaked.length} SIP messages carrying ${this.number()} to the public side (first: ${leaked[0] ? `${startLine(leaked[0])} to ${leaked[0].dst}` : ''}; capture ${file})`);
 });
 
 Then('destination {string} received no call', function (this: SbcWorld, name: string) {
   const d = destination(this, name);
-  check(d.calls.length === 0, () => `OUT-02: destination ${name} received ${d.calls.length} INVITEs although the search should have ended before it`);
+  check(d.calls.length === 0, () => `${this.ids}: destination ${name} received ${d.calls.length} INVITEs although the search should have ended before it`);
 });
 
 Then('the call connected on destination {string} within {int} s of destination {string}\'s failure being known', async function (this: SbcWorld, second: string, seconds: number, first: string) {
@@ -80,24 +81,37 @@ Then('the call connected on destination {string} within {int} s of destination {
   const { sip, file } = await publicSip();
   const sbc = this.sbcPublic;
   const inviteA = firstInviteTo(sip, sbc, a);
-  check(inviteA, () => `OUT-02: the capture shows no INVITE from the SBC to the first destination ${a.ip}:${a.port} (capture ${file})`);
+  check(inviteA, () => `${this.ids}: the capture shows no INVITE from the SBC to the first destination ${a.ip}:${a.port} (capture ${file})`);
   // A silent hop's failure is known only when the SBC's per-hop time-out ends, which the suite cannot see:
   // timing from the first INVITE is the strictest reading (it counts the time-out too).
   let failure = inviteA.time;
   let what = `its first INVITE (silent destination, the per-hop time-out included)`;
   if (a.behaviour.kind === 'refuse') {
     const answer = firstAnswerFrom(sip, sbc, a, 300, 699);
-    check(answer, () => `OUT-02: the capture shows no final answer from destination ${first} (capture ${file})`);
+    check(answer, () => `${this.ids}: the capture shows no final answer from destination ${first} (capture ${file})`);
     failure = answer.time;
     what = `its ${startLine(answer)}`;
   }
   const inviteB = firstInviteTo(sip, sbc, b);
   const okB = firstAnswerFrom(sip, sbc, b, 200, 299);
-  check(inviteB && okB, () => `OUT-02: the capture shows no answered INVITE at the second destination ${b.ip}:${b.port} (capture ${file})`);
+  check(inviteB && okB, () => `${this.ids}: the capture shows no answered INVITE at the second destination ${b.ip}:${b.port} (capture ${file})`);
   const connectS = okB.time - failure;
-  this.notes.push(`OUT-02: failure of ${first} known at ${failure.toFixed(3)} (${what}); INVITE to ${second} +${(inviteB.time - failure).toFixed(3)} s, answered +${connectS.toFixed(3)} s`);
-  check(inviteB.time >= failure, () => `OUT-02: the SBC tried ${second} before ${first} had failed`);
-  check(connectS <= seconds, () => `OUT-02: the call connected on ${second} ${connectS.toFixed(2)} s after ${first}'s failure was known (${what}); at most ${seconds} s allowed (capture ${file})`);
+  this.notes.push(`${this.ids}: failure of ${first} known at ${failure.toFixed(3)} (${what}); INVITE to ${second} +${(inviteB.time - failure).toFixed(3)} s, answered +${connectS.toFixed(3)} s`);
+  check(inviteB.time >= failure, () => `${this.ids}: the SBC tried ${second} before ${first} had failed`);
+  check(connectS <= seconds, () => `${this.ids}: the call connected on ${second} ${connectS.toFixed(2)} s after ${first}'s failure was known (${what}); at most ${seconds} s allowed (capture ${file})`);
+});
+
+Then('the call connected on destination {string} within {int} s of the core server\'s INVITE', function (this: SbcWorld, name: string, seconds: number) {
+  // A transport failure is known at once (connection refused, ICMP unreachable): the whole post-dial
+  // delay is then the time the SBC took to move on.
+  const d = destination(this, name);
+  const r = this.result('core-caller');
+  const invite = r.messages.find((m) => m.direction === 'sent' && m.method === 'INVITE');
+  const ok = r.messages.find((m) => m.direction === 'received' && m.status === 200 && /INVITE/.test(m.header('cseq') ?? ''));
+  check(invite && ok, () => `${this.ids}: the core server's call was not answered:\n${describeRun(r)}`);
+  check(d.calls.length === 1, () => `${this.ids}: destination ${name} received ${d.calls.length} INVITEs; the call should have connected there`);
+  const delay = (ok.at.getTime() - invite.at.getTime()) / 1000;
+  check(delay <= seconds, () => `${this.ids}: the call connected on ${name} ${delay.toFixed(1)} s after the core server's INVITE, though the first destination failed at once at the transport; at most ${seconds} s allowed`);
 });
 
 Then('the destinations were tried in the order {word} {word} {word}', async function (this: SbcWorld, x: string, y: string, z: string) {
@@ -105,9 +119,9 @@ Then('the destinations were tried in the order {word} {word} {word}', async func
   const { sip, file } = await publicSip();
   const times = names.map((n) => ({ n, t: firstInviteTo(sip, this.sbcPublic, destination(this, n))?.time }));
   const missing = times.filter((e) => e.t === undefined).map((e) => e.n);
-  check(missing.length === 0, () => `OUT-02: the SBC never sent an INVITE to ${missing.join(', ')} (capture ${file})`);
+  check(missing.length === 0, () => `${this.ids}: the SBC never sent an INVITE to ${missing.join(', ')} (capture ${file})`);
   const order = [...times].sort((p, q) => p.t! - q.t!).map((e) => e.n);
-  check(order.join() === names.join(), () => `OUT-02: the destinations were tried in the order ${order.join(', ')}; expected ${names.join(', ')} (order, then preference)`);
+  check(order.join() === names.join(), () => `${this.ids}: the destinations were tried in the order ${order.join(', ')}; expected ${names.join(', ')} (order, then preference)`);
 });
 
 // ---------------------------------------------------------------- round robin (IN-04)
@@ -155,23 +169,23 @@ Then('within {int} s a new public call lands on core server {int}', async functi
   for (let i = 1; Date.now() - started < seconds * 1000; i++) {
     const number = this.newNumber(`probe call ${i}`);
     const r = await this.runPublicSipp(`back-${i}`, 'uac-invite-answered.xml', { service: number, keys: { from: '+31201110000' }, extra: ['-d', '200'] });
-    check(r.outcome === 'all-calls-succeeded', () => `IN-04: a call after core server ${address} came back did not complete:\n${describeRun(r)}`);
+    check(r.outcome === 'all-calls-succeeded', () => `${this.ids}: a call after core server ${address} came back did not complete:\n${describeRun(r)}`);
     const server = this.ctx.core.receivedFor(number)[0]?.server ?? 'no core server';
     landed.push(server);
     if (server === address) {
-      this.notes.push(`IN-04: core server ${address} took call ${i} after it was started again, ${((Date.now() - started) / 1000).toFixed(1)} s later`);
+      this.notes.push(`${this.ids}: core server ${address} took call ${i} after it was started again, ${((Date.now() - started) / 1000).toFixed(1)} s later`);
       return;
     }
     await new Promise((res) => setTimeout(res, 300));
   }
-  check(false, () => `IN-04: core server ${address} answers again but got none of ${landed.length} calls in ${seconds} s (they went to ${landed.join(', ')})`);
+  check(false, () => `${this.ids}: core server ${address} answers again but got none of ${landed.length} calls in ${seconds} s (they went to ${landed.join(', ')})`);
 });
 
 Then('every call was answered and completed', function (this: SbcWorld) {
   const numbers = routing(this).inboundNumbers ?? [];
   numbers.forEach((_n, i) => {
     const r = this.result(`caller-${i + 1}`);
-    check(r.outcome === 'all-calls-succeeded', () => `IN-04: call ${i + 1} of ${numbers.length} did not complete:\n${describeRun(r)}`);
+    check(r.outcome === 'all-calls-succeeded', () => `${this.ids}: call ${i + 1} of ${numbers.length} did not complete:\n${describeRun(r)}`);
   });
 });
 
@@ -180,23 +194,46 @@ Then('each core server received {int} of them, in strict rotation', function (th
   const landed = landings(this, numbers);
   const servers = this.ctx.state.addresses.coreServers;
   const show = landed.map((s, i) => `  call ${i + 1} -> ${s ?? 'no core server'}`).join('\n');
-  check(landed.every((s) => s !== undefined && s !== '+'), () => `IN-04: not every call reached exactly one core server:\n${show}`);
+  check(landed.every((s) => s !== undefined && s !== '+'), () => `${this.ids}: not every call reached exactly one core server:\n${show}`);
   for (const server of servers) {
     const n = landed.filter((s) => s === server).length;
-    check(n === each, () => `IN-04: core server ${server} received ${n} of ${numbers.length} calls; expected ${each}:\n${show}`);
+    check(n === each, () => `${this.ids}: core server ${server} received ${n} of ${numbers.length} calls; expected ${each}:\n${show}`);
   }
   const k = servers.length;
-  check(landed.every((s, i) => i < k || s === landed[i - k]), () => `IN-04: the calls did not go round in a fixed rotation (each server every ${k}th call):\n${show}`);
+  check(landed.every((s, i) => i < k || s === landed[i - k]), () => `${this.ids}: the calls did not go round in a fixed rotation (each server every ${k}th call):\n${show}`);
+});
+
+Then('the core-zone capture shows at most one of those calls sent to the stopped server, the one that found it down', async function (this: SbcWorld) {
+  const { inboundNumbers = [], downServer } = routing(this);
+  check(downServer, () => `${this.ids}: no core server was stopped in this scenario`);
+  const { sip, file } = await coreSip();
+  // The stopped server's own trace is empty whatever the SBC did: only the wire shows what was sent to it.
+  const tried = inboundNumbers.map((n, i) => (sip.some((m) => m.dst === downServer && startLine(m).startsWith('INVITE ') && startLine(m).includes(n)) ? i + 1 : 0)).filter((i) => i > 0);
+  check(tried.length <= 1, () =>
+    `${this.ids}: the SBC kept sending calls to the stopped core server ${downServer}: calls ${tried.join(', ')} of ${inboundNumbers.length} were sent there; once one attempt found it down, it must be skipped (capture ${file})`);
+});
+
+Then('every one of those calls was answered within {int} s of its INVITE', function (this: SbcWorld, seconds: number) {
+  const numbers = routing(this).inboundNumbers ?? [];
+  const slow: string[] = [];
+  numbers.forEach((_n, i) => {
+    const r = this.result(`caller-${i + 1}`);
+    const invite = r.messages.find((m) => m.direction === 'sent' && m.method === 'INVITE');
+    const ok = r.messages.find((m) => m.direction === 'received' && m.status === 200 && /INVITE/.test(m.header('cseq') ?? ''));
+    const delay = invite && ok ? (ok.at.getTime() - invite.at.getTime()) / 1000 : Infinity;
+    if (delay > seconds) slow.push(`call ${i + 1}: ${Number.isFinite(delay) ? `${delay.toFixed(1)} s` : 'never answered'}`);
+  });
+  check(slow.length === 0, () => `${this.ids}: with one core server down, callers waited too long for the answer (${slow.join('; ')}); limit ${seconds} s from the INVITE`);
 });
 
 Then('no call reached the stopped server and each other core server received at least {int}', function (this: SbcWorld, least: number) {
   const { inboundNumbers = [], downServer } = routing(this);
   const landed = landings(this, inboundNumbers);
   const show = landed.map((s, i) => `  call ${i + 1} -> ${s ?? 'no core server'}`).join('\n');
-  check(!landed.includes(downServer), () => `IN-04: a call was answered by the stopped core server ${downServer}:\n${show}`);
+  check(!landed.includes(downServer), () => `${this.ids}: a call was answered by the stopped core server ${downServer}:\n${show}`);
   for (const server of this.ctx.state.addresses.coreServers.filter((s) => s !== downServer)) {
     const n = landed.filter((s) => s === server).length;
-    check(n >= least, () => `IN-04: core server ${server} received ${n} calls; with one server down the others share them (at least ${least} each):\n${show}`);
+    check(n >= least, () => `${this.ids}: core server ${server} received ${n} calls; with one server down the others share them (at least ${least} each):\n${show}`);
   }
 });
 
@@ -208,19 +245,19 @@ When('a public caller dials that number', async function (this: SbcWorld) {
 
 Then('the public call reached a core server and destination {string} received nothing from it', function (this: SbcWorld, name: string) {
   const r = this.result('caller');
-  check(r.outcome === 'all-calls-succeeded', () => `GEN-01: the public caller's call did not complete:\n${describeRun(r)}`);
+  check(r.outcome === 'all-calls-succeeded', () => `${this.ids}: the public caller's call did not complete:\n${describeRun(r)}`);
   const landed = this.ctx.core.receivedFor(this.number());
-  check(landed.length === 1, () => `GEN-01: the public call to ${this.number()} reached ${landed.length} core servers; round robin sends it to exactly one`);
-  check(destination(this, name).calls.length === 0, () => `GEN-01: the public call to ${this.number()} was sent to the ENUM destination ${name}; public calls go to the core`);
+  check(landed.length === 1, () => `${this.ids}: the public call to ${this.number()} reached ${landed.length} core servers; round robin sends it to exactly one`);
+  check(destination(this, name).calls.length === 0, () => `${this.ids}: the public call to ${this.number()} was sent to the ENUM destination ${name}; public calls go to the core`);
   routing(this).coreInvitesBefore = landed[0]!.messages.filter((m) => m.direction === 'received' && m.method === 'INVITE').length;
 });
 
 Then('the core call reached destination {string} and no core server received it', function (this: SbcWorld, name: string) {
   const d = destination(this, name);
-  check(d.calls.length === 1, () => `GEN-01: the core call to ${this.number()} did not reach the ENUM destination ${name} (${d.calls.length} INVITEs):\n${describeRun(this.result('core-caller'))}`);
+  check(d.calls.length === 1, () => `${this.ids}: the core call to ${this.number()} did not reach the ENUM destination ${name} (${d.calls.length} INVITEs):\n${describeRun(this.result('core-caller'))}`);
   const landed = this.ctx.core.receivedFor(this.number());
   const invites = landed.flatMap((l) => l.messages.filter((m) => m.direction === 'received' && m.method === 'INVITE')).length;
-  check(invites === (routing(this).coreInvitesBefore ?? 0), () => `GEN-01: the core call to ${this.number()} was routed to a core server too; calls from the core go by ENUM`);
+  check(invites === (routing(this).coreInvitesBefore ?? 0), () => `${this.ids}: the core call to ${this.number()} was routed to a core server too; calls from the core go by ENUM`);
 });
 
 When('a host on the core network that is not a core server calls that number', async function (this: SbcWorld) {
@@ -230,7 +267,7 @@ When('a host on the core network that is not a core server calls that number', a
 Then('that call was not routed: no answer or an error, and destination {string} received nothing', function (this: SbcWorld, name: string) {
   const r = this.result('core-caller');
   const status = finalStatus(r);
-  check(status === undefined || status >= 400, () => `GEN-01: an INVITE from ${this.ctx.state.addresses.enumDns}, not a core server, got ${status}; it must be refused or dropped:\n${describeRun(r)}`);
-  check(destination(this, name).calls.length === 0, () => `GEN-01: the INVITE from a host that is not a core server was routed to ${name}`);
-  this.notes.push(`GEN-01: unknown core host got ${status ?? 'no answer'}`);
+  check(status === undefined || status >= 400, () => `${this.ids}: an INVITE from ${this.ctx.state.addresses.enumDns}, not a core server, got ${status}; it must be refused or dropped:\n${describeRun(r)}`);
+  check(destination(this, name).calls.length === 0, () => `${this.ids}: the INVITE from a host that is not a core server was routed to ${name}`);
+  this.notes.push(`${this.ids}: unknown core host got ${status ?? 'no answer'}`);
 });

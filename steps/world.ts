@@ -49,6 +49,11 @@ export class SbcWorld extends World {
   /** Numbers this scenario dialled, by label ('the number'). */
   readonly numbers = new Map<string, string>();
   notes: string[] = [];
+  /**
+   * The public-side exchanges this scenario made with the suite's own SIP client (UDP or TLS): their
+   * Call-IDs and local endpoints, so a per-scenario audit covers them as it covers the SIPp runs.
+   */
+  readonly exchanges = { callIds: new Set<string>(), endpoints: new Set<string>() };
   /** A CDR database outage of this scenario (GEN-05): when it began and how to end it (also its undo). */
   cdrOutage?: { stoppedAt: number; end: () => Promise<void> };
   /** Undo actions (a core behaviour switched, a route added), run after the scenario even when it failed. */

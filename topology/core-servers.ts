@@ -8,13 +8,23 @@ import { REPO_ROOT } from './paths';
  * needs another behaviour switches them (restart with another scenario file); every instance's message
  * trace is kept, so what a core server received is found by the dialled number, never by Call-ID.
  */
-export type CoreBehaviour = 'answer' | 'answer-then-bye' | 'reject-486' | 'answer-media' | 'ring-no-answer';
+export type CoreBehaviour =
+  | 'answer' | 'answer-then-bye' | 'reject-486' | 'answer-media' | 'ring-no-answer'
+  /** 180, then 200 only 3 s later: attempt time, answer time and duration of a CDR can be told apart. */
+  | 'ring-then-answer'
+  /** 183 Session Progress with the core server's own SDP, 200 1 s later: early media a PBX plays. */
+  | 'early-media'
+  /** Answers, then answers every re-INVITE in the call 200 with its own SDP. */
+  | 'answer-reinvite';
 
 const SCENARIO: Record<CoreBehaviour, string> = {
   answer: 'uas-answer.xml',
   'answer-then-bye': 'uas-answer-then-bye.xml',
   'reject-486': 'uas-reject-486.xml',
   'ring-no-answer': 'uas-ring-no-answer.xml',
+  'ring-then-answer': 'uas-ring-then-answer.xml',
+  'early-media': 'uas-early-media-answer.xml',
+  'answer-reinvite': 'uas-answer-reinvite.xml',
   // Media goes to a suite endpoint on port 41000 of each core server (steps/media.steps.ts).
   'answer-media': 'uas-answer-media.xml',
 };
