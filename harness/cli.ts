@@ -8,6 +8,7 @@ import { EXIT, parseCommandLine, UsageError } from './cli-args';
 import { readCucumberMessages, type ScenarioResult } from './report/cucumber-results';
 import { writeRunReport } from './report/run-report';
 import { topologyHosts } from './report/sip-ladder';
+import { compareFiles, describeDifferences, parseCertificateVerdicts } from './sut/expected-verdicts';
 import { loadSutProfile, SutProfileError } from './sut/profile';
 import { bringUp, tearDownStaleOnly, type Topology } from '../topology/netns-provider';
 import { REPO_ROOT } from '../topology/paths';
@@ -195,6 +196,16 @@ async function main(argv: string[]): Promise<number> {
       const acc = await features({ profileFile: cmd.profileFile, reportDir: dir, runId, tags: cmd.tags, robustnessCases: cmd.robustnessCases });
       markLatest(runId);
       log(totals([acc]));
+      if (cmd.expectFile) {
+        // With --expect the run is judged by its verdicts, not its scenarios: a known failure stays
+        // green, a requirement that starts passing or failing turns it red. One check per ID.
+        const diffs = compareFiles(join(dir, 'certificate.json'), cmd.expectFile);
+        const ids = parseCertificateVerdicts(readFileSync(join(dir, 'certificate.json'), 'utf8'), 'certificate.json').size;
+        log(`\n== verdicts against ${relative(process.cwd(), cmd.expectFile)}: ${diffs.length === 0 ? 'as expected' : `${diffs.length} differ`}`);
+        for (const line of describeDifferences(diffs)) log(`  ${line}`);
+        log(`${Math.max(0, ids - diffs.length)} passed, ${diffs.length} failed, 0 skipped`);
+        return diffs.length === 0 ? EXIT.pass : EXIT.failed;
+      }
       return acc.failed === 0 ? EXIT.pass : EXIT.failed;
     }
     case 'capacity': {
