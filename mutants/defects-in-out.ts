@@ -110,6 +110,20 @@ export const IN_OUT_DEFECTS: readonly Defect[] = [
   },
   // ---------------------------------------------------------------- IN-04: round robin
   {
+    id: 'in04-every-bye-dropped',
+    requirement: 'IN-04',
+    what: 'Every BYE inside a call is dropped without an answer (issue 10: calls whose BYE was never answered must fail, everywhere).',
+    file: 'dialog/b2bua-call.ts',
+    find: `    if (request.method === 'BYE') {
+      this.onBye(side, tx);
+      return;
+    }`,
+    replace: `    if (request.method === 'BYE') {
+      return;
+    }`,
+    tags: '@IN-04 or (@GEN-05 and not @slow)',
+  },
+  {
     id: 'in04-down-server-tried-first-on-every-call',
     requirement: 'IN-04',
     what: 'The rotation ignores the health checks: a down core server is tried on its turn and the call fails over seconds later.',

@@ -78,5 +78,7 @@ describe('the mutant profile', () => {
     expect(text).not.toMatch(/^\s*- reference-sbc\/src\/main\.ts/m);
     expect(text).toContain(`template: ${join(REPO_ROOT, 'topology', 'profiles', 'reference-sbc.config.yaml')}`);
     expect(text).toContain('name: reference-sbc-mutant-x');
+    expect(text).toContain(join(REPO_ROOT, 'reference-sbc', 'db', '001-cdr.sql'));
+    expect(text).not.toMatch(/\.\.\/reference-sbc/);
   });
 });
