@@ -20,6 +20,7 @@ import { readHealth } from '../harness/sut/provision';
 import { check, describeRun } from './assertions';
 import { runCaptures } from './capture.hooks';
 import { cdrReader } from './cdr.steps';
+import { sutControl } from './sbc-restart.steps';
 import type { SbcWorld } from './world';
 
 interface ProcessNote {
@@ -43,8 +44,9 @@ function alive(pid: number): boolean {
 Given('the SBC\'s process is noted', async function (this: SbcWorld) {
   const health = await readHealth(this.ctx.profile, this.ctx.state.vars, netnsExec(this.ctx.state.namespaces));
   // The pid the topology started goes stale when another scenario restarts the SBC (the GEN-05 crash
-  // test): the health URL's pid, when there is one, is the current process.
-  const startedPid = health?.pid === undefined ? this.ctx.state.sbc.pid : undefined;
+  // test): the health URL's pid, when there is one, is the current process; otherwise the run's one
+  // SUT controller knows the pid of the process it started last.
+  const startedPid = health?.pid === undefined ? (sutControl(this)?.currentPid ?? this.ctx.state.sbc.pid) : undefined;
   if (health) check(health.ok, () => `the SBC's health URL does not answer 2xx before the test (${health.status}: ${health.body})`);
   if (health?.pid === undefined && startedPid === undefined) {
     this.notes.push('neither a health URL with a pid nor a pid from the topology: the process cannot be compared');
