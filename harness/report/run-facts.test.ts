@@ -21,8 +21,9 @@ describe('run facts', () => {
   });
 
   it('the profile schema accepts the optional version field (the certificate shows it)', () => {
-    const text = readFileSync(join(REPO, 'topology', 'profiles', 'reference-sbc.yaml'), 'utf8');
-    expect(parseSutProfile(`${text}\nversion: "0.1.0 build 12"\n`, 'p.yaml').version).toBe('0.1.0 build 12');
+    // Read as the reference profile itself: its templates resolve relative to its own folder.
+    const file = join(REPO, 'topology', 'profiles', 'reference-sbc.yaml');
+    expect(parseSutProfile(`${readFileSync(file, 'utf8')}\nversion: "0.1.0 build 12"\n`, file).version).toBe('0.1.0 build 12');
   });
 
   it('paths are shown relative to the repository, else by file name only', () => {
