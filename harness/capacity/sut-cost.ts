@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { splitProcStat } from '../util/process';
 
 /**
  * What carrying the load cost the SUT (issue: cost figures): CPU and memory of every process in the
@@ -20,15 +21,9 @@ const MEDIA_RELAY = /^rtpengine/;
 
 /** Parses /proc/<pid>/stat: CPU seconds (utime + stime) and the resident set (pages, 4 KiB). */
 export function parseProcStat(stat: string, pageKb = 4): { comm: string; cpuS: number; rssKb: number } {
-  const open = stat.indexOf('(');
-  const close = stat.lastIndexOf(')');
-  // The command name may contain spaces and parentheses; the fields after its closing one are fixed.
-  const fields = stat.slice(close + 2).split(' ');
-  return {
-    comm: stat.slice(open + 1, close),
-    cpuS: (Number(fields[11]) + Number(fields[12])) / USER_HZ,
-    rssKb: Number(fields[21]) * pageKb,
-  };
+  const { comm, fields } = splitProcStat(stat);
+  // utime and stime are fields 14 and 15 of proc(5), rss field 24.
+  return { comm, cpuS: (Number(fields[11]) + Number(fields[12])) / USER_HZ, rssKb: Number(fields[21]) * pageKb };
 }
 
 /** The inode of a network namespace made by `ip netns add` (what /proc/<pid>/ns/net links to). */

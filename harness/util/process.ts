@@ -136,12 +136,19 @@ export async function waitUntil(what: string, probe: () => Promise<boolean>, tim
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${lastError})` : ''}`);
 }
 
+/**
+ * A /proc/<pid>/stat line split after the command name, which is in parentheses and may itself hold
+ * spaces and parentheses: `fields[0]` is field 3 of proc(5) (the state), `fields[1]` the parent, ...
+ */
+export function splitProcStat(stat: string): { comm: string; fields: string[] } {
+  const close = stat.lastIndexOf(')');
+  return { comm: stat.slice(stat.indexOf('(') + 1, close), fields: stat.slice(close + 2).split(' ') };
+}
+
 /** Whether `pid` is gone or a zombie (killed, waiting for its parent to reap it). */
 export function isGone(pid: number): boolean {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Field 3 is the state; the command name before it is in parentheses and may hold spaces.
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+    return splitProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8')).fields[0] === 'Z';
   } catch {
     return true;
   }
@@ -153,9 +160,7 @@ function parents(): Map<number, number> {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      map.set(Number(entry), ppid);
+      map.set(Number(entry), Number(splitProcStat(readFileSync(`/proc/${entry}/stat`, 'utf8')).fields[1]));
     } catch {
       // Exited while we read the table.
     }
