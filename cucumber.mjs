@@ -1,4 +1,4 @@
-// Cucumber profile: the acceptance features against the SUT. Reports are added by harness/cli.ts
+// Cucumber profile: the acceptance features against the SUT. Reports are added by bin/cli.ts
 // (per run, under reports/<run-id>/). Capacity scenarios run only through `npm run capacity`.
 export default {
   paths: ['features/**/*.feature'],

@@ -16,6 +16,28 @@ const layerRules = sbcLayers.map((layer, i) => ({
   },
 }));
 
+const notTheSbc = { group: ['**/reference-sbc/**', 'reference-sbc'], message: 'the suite knows an SBC only through its SUT profile' };
+const suiteLayers = [
+  { layer: 'harness', uppers: ['topology', 'steps', 'bin'] },
+  { layer: 'topology', uppers: ['steps', 'bin'] },
+  { layer: 'steps', uppers: ['bin'] },
+  { layer: 'features', uppers: ['bin'] },
+  { layer: 'bin', uppers: [] },
+];
+function suiteLayerRules() {
+  return suiteLayers.map(({ layer, uppers }) => ({
+    files: [`${layer}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [notTheSbc, ...uppers.map((upper) => ({
+          group: [`**/${upper}/*`, `**/${upper}/**`],
+          message: `the suite's layer ${layer} must not import the upper layer ${upper}`,
+        }))],
+      }],
+    },
+  }));
+}
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'reports/**', '**/*.d.ts', '.tmp/**', '.mutants/**'] },
   js.configs.recommended,
@@ -27,12 +49,9 @@ export default tseslint.config(
     },
   },
   ...layerRules,
-  {
-    files: ['harness/**/*.ts', 'steps/**/*.ts', 'topology/**/*.ts', 'features/**/*.ts'],
-    rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [{ group: ['**/reference-sbc/**', 'reference-sbc'], message: 'the suite knows an SBC only through its SUT profile' }],
-      }],
-    },
-  },
+  // The suite's layers: harness/ (tools: SIP, media, pcap, reports) < topology/ (builds the zones
+  // with those tools) < steps/ (scenarios) and bin/ (entry points). A lower layer never imports an
+  // upper one, so harness/ and topology/ cannot import each other in a cycle.
+  ...suiteLayerRules(),
+
 );

@@ -47,7 +47,7 @@ topology clean             remove namespaces and processes left by an interrupte
 
 export function usageText(command?: string): string {
   const body = command && USAGE[command] ? USAGE[command] : Object.values(USAGE).join('\n');
-  return `usage: npm run <command> -- [options]   (or: tsx harness/cli.ts <command> [options])
+  return `usage: npm run <command> -- [options]   (or: tsx bin/cli.ts <command> [options])
 
 ${body}
 

@@ -88,7 +88,7 @@ function certify(profileFile: string, tags: string, logFile: string): Promise<{ 
   return new Promise((resolve) => {
     const log = createWriteStream(logFile);
     let out = '';
-    const c = spawn('npx', ['tsx', 'harness/cli.ts', 'certify', '--sut', profileFile, '--tags', tags], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: false });
+    const c = spawn('npx', ['tsx', 'bin/cli.ts', 'certify', '--sut', profileFile, '--tags', tags], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: false });
     child = c;
     const take = (chunk: Buffer): void => {
       out += chunk.toString();

@@ -1,15 +1,15 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { g711Wav } from '../media/g711-wav';
-import { loadSutProfile } from '../sut/profile';
-import { run } from '../util/process';
-import type { TopologyState } from '../../topology/state';
-import { capacityOptions, DEFAULT_GENERATOR_BUDGET_S, type CapacityRequest } from './capacity-options';
-import { runCapacity, type CapacityOptions, type StepRecord } from './controller';
-import type { SearchResult } from './search';
-import { LoadGenerator, type Endpoint } from './load-generator';
-import { MediaProber } from './media-prober';
-import { buildCapacityResult, generatorCeiling, machineInfo, summaryLines, writeCapacityResults, type CapacityResult } from './results';
+import { g711Wav } from '../harness/media/g711-wav';
+import { loadSutProfile } from '../harness/sut/profile';
+import { run } from '../harness/util/process';
+import type { TopologyState } from '../topology/state';
+import { capacityOptions, DEFAULT_GENERATOR_BUDGET_S, type CapacityRequest } from '../harness/capacity/capacity-options';
+import { runCapacity, type CapacityOptions, type StepRecord } from '../harness/capacity/controller';
+import type { SearchResult } from '../harness/capacity/search';
+import { LoadGenerator, type Endpoint } from '../harness/capacity/load-generator';
+import { MediaProber } from '../harness/capacity/media-prober';
+import { buildCapacityResult, generatorCeiling, machineInfo, summaryLines, writeCapacityResults, type CapacityResult } from '../harness/capacity/results';
 
 /**
  * A capacity run inside a running topology: the caller on a public host, the core servers on the
