@@ -1,9 +1,9 @@
-import type { CallEvents } from '../events';
-import { uriUser } from '../sip/uri';
-import type { Protocol } from '../transport/types';
+import type { CallEvents } from '../../events';
+import { uriUser } from '../../sip/uri';
+import type { Protocol } from '../../transport/types';
 import { CONTINUE, reject, type InviteContext, type InviteStep, type RouteDecision } from './invite-pipeline';
-import type { NextHopAvailability } from './next-hop-availability';
-import type { RoundRobin } from './round-robin';
+import type { NextHopAvailability } from '../routing/next-hop-availability';
+import type { RoundRobin } from '../routing/round-robin';
 
 export interface CoreServer {
   readonly host: string;
