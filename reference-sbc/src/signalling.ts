@@ -5,16 +5,13 @@ import type { LocalSide } from './dialog/dialog';
 import type { CallEvents } from './events';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
-import { forwardStep } from './policy/invite/call-forwarder';
-import { accessControlStep, announceStep, roundRobinRouteStep } from './policy/invite/invite-steps';
-import { createRouting, type Routing } from './policy/routing/routing-setup';
-import { RoundRobin } from './policy/routing/round-robin';
-import { SipRouter } from './policy/dispatch/sip-router';
+import { accessControlStep, announceStep, codecCheckStep, forwardStep, mediaOfferStep, roundRobinRouteStep, sdpValidationStep, type MediaPort, type OfferCheck } from './policy/invite';
+import { createRouting, RoundRobin, type Routing } from './policy/routing';
+import { SipRouter } from './policy/dispatch';
 import type { Timers } from './transaction/timers';
 import { TransactionLayer } from './transaction/transaction-layer';
 import type { TransactionTransport } from './transaction/types';
 import type { Endpoint, Inbound, Protocol } from './transport/types';
-import { codecCheckStep, mediaOfferStep, sdpValidationStep, type MediaPort, type OfferCheck } from './policy/invite/media-steps';
 
 /** Timer C: how long the SBC waits for a final answer on the new leg before giving up. */
 const SETUP_TIMEOUT_MS = 180_000;

@@ -11,8 +11,7 @@ import { createResponse, type SipRequest, type SipResponse } from '../../sip/mes
 import { InviteServerTransaction } from '../../transaction/invite-server';
 import type { ServerTransaction, TransactionLayer, TransactionUser } from '../../transaction/transaction-layer';
 import type { Inbound } from '../../transport/types';
-import { runSteps, type InviteContext, type InviteStep } from '../invite/invite-pipeline';
-import { numberOf } from '../invite/invite-steps';
+import { numberOf, runSteps, type InviteContext, type InviteStep } from '../invite';
 import { answerOptions } from './options-responder';
 import { checkDialogStart, checkRequest, nextMaxForwards, type Refusal } from './request-checks';
 

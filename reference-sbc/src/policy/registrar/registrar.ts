@@ -7,7 +7,7 @@ import { createResponse, type SipRequest, type SipResponse } from '../../sip/mes
 import { serializeUri, uriUser } from '../../sip/uri';
 import type { Inbound } from '../../transport/types';
 import { DigestAuthenticator, hashHex } from './digest-auth';
-import type { ContactDirectory, ContactRoute } from '../routing/outbound-router';
+import type { ContactDirectory, ContactRoute } from '../routing';
 import type { Binding, RegistrationStore, UserSecrets } from './registration-store';
 
 /**

@@ -5,7 +5,7 @@ import { hostToAddress, parseSipUri, serializeUri, uriTransport, type SipUri } f
 import type { Endpoint, Protocol, Target } from '../../transport/types';
 import { DnsError } from './dns-naptr';
 import type { EnumResolver } from './enum-resolver';
-import { CONTINUE, reject, type InviteContext, type InviteStep, type RouteDecision } from '../invite/invite-pipeline';
+import { CONTINUE, reject, type InviteContext, type InviteStep, type RouteDecision } from '../invite';
 
 /**
  * Outbound routing (core -> public, OUT-01/OUT-02, IN-02): a registered user is called at the

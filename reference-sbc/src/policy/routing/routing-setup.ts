@@ -6,12 +6,10 @@ import type { Clock } from '../../transaction/timers';
 import type { Endpoint, Protocol } from '../../transport/types';
 import { CoreHealth, type ProbeSender, type ServerHealth } from './core-health';
 import { EnumResolver } from './enum-resolver';
-import type { InviteStep } from '../invite/invite-pipeline';
-import type { CoreServer } from '../invite/invite-steps';
+import type { CoreServer, InviteStep } from '../invite';
 import { NextHopAvailability } from './next-hop-availability';
 import { HopHoldDown, outboundRouteStep } from './outbound-router';
-import { Registrar } from '../registrar/registrar';
-import { RegistrationStore } from '../registrar/registration-store';
+import { Registrar, RegistrationStore } from '../registrar';
 
 /**
  * Builds the routing policy from the configuration: ENUM + registered contacts for calls from the
