@@ -138,8 +138,8 @@ export const GENERAL_DEFECTS: readonly Defect[] = [
     requirement: 'GEN-05',
     what: 'A call the caller cancels while it rings gets no CDR.',
     file: 'dialog/b2bua-call.ts',
-    find: "    this.answerA(createResponse(this.setup.aTx.request, 487, undefined, this.setup.aTag));\n    this.finish(487, reason);",
-    replace: "    this.answerA(createResponse(this.setup.aTx.request, 487, undefined, this.setup.aTag));\n    void reason;",
+    find: "    if (!this.rejectCaller(487, reason)) return;",
+    replace: "    if (!this.setup.aTx.pending) return;\n    this.answerA(createResponse(this.setup.aTx.request, 487, undefined, this.setup.aTag));\n    void reason;",
     tags: '@GEN-05 and not @slow',
   },
   {
@@ -147,8 +147,8 @@ export const GENERAL_DEFECTS: readonly Defect[] = [
     requirement: 'GEN-05',
     what: 'A call the core server rejects (486) gets no CDR.',
     file: 'dialog/b2bua-call.ts',
-    find: "      this.answerA(createResponse(this.setup.aTx.request, status, carriedReason(res), this.setup.aTag));\n      this.finish(status, 'rejected');",
-    replace: "      this.answerA(createResponse(this.setup.aTx.request, status, carriedReason(res), this.setup.aTag));",
+    find: "    this.rejectCaller(status, 'rejected', carriedReason(res));",
+    replace: "    if (this.setup.aTx.pending) this.answerA(createResponse(this.setup.aTx.request, status, carriedReason(res), this.setup.aTag));",
     tags: '@GEN-05 and not @slow',
   },
   {

@@ -45,6 +45,7 @@ export function createSignalling(config: Config, deps: { transport: SignallingTr
     return local ? { zone, protocol, local } : undefined;
   };
   const media = deps.media;
+  metrics.counter('sbc_call_state_refused_total', 'Call state changes the call\'s transition table refused (not applied), by from and to');
   const forward = forwardStep({
     transactions, timers, registry, events, log: log.child({ layer: 'call' }), sideOf,
     setupTimeoutMs: SETUP_TIMEOUT_MS,
@@ -55,6 +56,7 @@ export function createSignalling(config: Config, deps: { transport: SignallingTr
     forwardHeaders: config.forwardHeaders,
     maxDurationMs: config.calls.maxDurationS * 1000,
     mediaTimeoutMs: config.calls.mediaTimeoutS * 1000,
+    refusedTransition: (from, to) => metrics.inc('sbc_call_state_refused_total', { from, to }),
   });
   const routing = createRouting(config, {
     sender: transactions,
