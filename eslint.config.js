@@ -4,17 +4,25 @@ import tseslint from 'typescript-eslint';
 // Layers point one way (STYLE.md 1): a lower layer of the reference SBC never imports an upper
 // one, and the suite never imports reference-SBC code (DESIGN.md: a shared parser hides shared bugs).
 const sbcLayers = ['sip', 'transport', 'transaction', 'dialog', 'policy', 'media', 'cdr', 'admin'];
-const layerRules = sbcLayers.map((layer, i) => ({
-  files: [`reference-sbc/src/${layer}/**/*.ts`],
-  rules: {
-    'no-restricted-imports': ['error', {
-      patterns: sbcLayers.slice(i + 1).map((upper) => ({
-        group: [`**/${upper}/*`, `../${upper}`, `../${upper}/*`],
-        message: `layer ${layer} must not import the upper layer ${upper}`,
-      })),
-    }],
-  },
+const upperLayers = (i) => sbcLayers.slice(i + 1).map((upper) => ({
+  group: [`**/${upper}/*`, `../${upper}`, `../${upper}/*`],
+  message: `layer ${sbcLayers[i]} must not import the upper layer ${upper}`,
 }));
+// policy/ is five rooms; a room is reached through its index (policy/<room>), never a file inside it.
+const policyRooms = ['security', 'routing', 'registrar', 'invite', 'dispatch'];
+const intoARoom = { group: ['**/policy/*/*'], message: 'a policy room is imported through its index (policy/<room>)' };
+const intoAnotherRoom = (room) => policyRooms.filter((other) => other !== room).map((other) => ({
+  group: [`../${other}/*`, `**/policy/${other}/*`],
+  message: `policy room ${room} imports room ${other} through its index (../${other})`,
+}));
+const restrict = (files, patterns) => ({ files, rules: { 'no-restricted-imports': ['error', { patterns }] } });
+const policyAt = sbcLayers.indexOf('policy');
+const layerRules = [
+  ...sbcLayers.map((layer, i) => restrict([`reference-sbc/src/${layer}/**/*.ts`],
+    [...upperLayers(i), ...(i > policyAt ? [intoARoom] : [])])),
+  restrict(['reference-sbc/src/*.ts'], [intoARoom]),
+  ...policyRooms.map((room) => restrict([`reference-sbc/src/policy/${room}/**/*.ts`], [...upperLayers(policyAt), ...intoAnotherRoom(room)])),
+];
 
 const notTheSbc = { group: ['**/reference-sbc/**', 'reference-sbc'], message: 'the suite knows an SBC only through its SUT profile' };
 const suiteLayers = [

@@ -3,6 +3,7 @@
  * and cutting a TCP byte stream into messages. Deliberately lenient: a malformed message must still be
  * audited line by line, never dropped because a strict parser refused it.
  */
+import { canonicalName } from '../sip/headers';
 
 export interface SipHeaderLine {
   /** The header name as written (compact forms included, e.g. 'v'). */
@@ -23,17 +24,6 @@ export interface SipText {
 
 const REQUEST_LINE = /^[A-Za-z!%'*+\-.`~_0-9]+ \S+ SIP\/2\.0\s*$/;
 const STATUS_LINE = /^SIP\/2\.0 \d{3}(?: .*)?$/;
-
-const COMPACT: Record<string, string> = {
-  a: 'accept-contact', b: 'referred-by', c: 'content-type', d: 'request-disposition', e: 'content-encoding',
-  f: 'from', i: 'call-id', j: 'reject-contact', k: 'supported', l: 'content-length', m: 'contact', n: 'identity-info',
-  o: 'event', r: 'refer-to', s: 'subject', t: 'to', u: 'allow-events', v: 'via', x: 'session-expires', y: 'identity',
-};
-
-export function canonicalName(name: string): string {
-  const lower = name.trim().toLowerCase();
-  return COMPACT[lower] ?? lower;
-}
 
 /** Whether `text` begins with a SIP request or status line. */
 export function isSipStart(text: string): boolean {

@@ -5,6 +5,7 @@
  * what the captures saw, not from what the endpoints logged. One self-contained HTML file (inline SVG,
  * inline CSS, no script): each arrow links to the full message text below the picture.
  */
+import { canonicalName } from '../sip/headers';
 import { esc } from './html';
 
 export interface LadderMessage {
@@ -73,13 +74,12 @@ const LEFT = 150;
 const HEAD_H = 56;
 const ROW_H = 38;
 
-function header(text: string, name: string, compact?: string): string | undefined {
+function header(text: string, name: string): string | undefined {
   const head = text.split(/\r?\n\r?\n/)[0] ?? '';
   for (const line of head.split(/\r?\n/).slice(1)) {
     const m = /^([^:\s]+)\s*:\s*(.*)$/.exec(line);
     if (!m) continue;
-    const n = m[1]!.toLowerCase();
-    if (n === name || (compact && n === compact)) return m[2]!.trim();
+    if (canonicalName(m[1]!) === name) return m[2]!.trim();
   }
   return undefined;
 }
@@ -90,7 +90,7 @@ export function describeMessage(text: string): { label: string; sdp?: string } {
   const cseq = header(text, 'cseq');
   const response = /^SIP\/2\.0\s+(\d{3})\s*(.*)$/i.exec(start);
   const label = response ? `${response[1]} ${response[2]}`.trim() + (cseq ? ` (${cseq.split(/\s+/).pop()})` : '') : (start.split(/\s+/)[0] ?? '?');
-  const type = header(text, 'content-type', 'c') ?? '';
+  const type = header(text, 'content-type') ?? '';
   const body = text.split(/\r?\n\r?\n/).slice(1).join('\n\n');
   if (!/application\/sdp/i.test(type) && !/^v=0/m.test(body)) return { label };
   const media = /^m=(.*)$/m.exec(body)?.[1]?.trim();

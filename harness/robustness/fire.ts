@@ -1,5 +1,6 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { splitSip, type SipText } from '../capture/sip-text';
+import { parseVia, splitHeaderList } from '../sip/headers';
 import { TlsClientTransport } from '../sip/transport-tls';
 import type { CorpusCase } from './corpus';
 
@@ -208,7 +209,7 @@ function header(m: SipText, name: string): string | undefined {
 }
 
 function branchOf(m: SipText): string | undefined {
-  return /;\s*branch\s*=\s*([^;,\s]+)/i.exec(header(m, 'via') ?? '')?.[1];
+  return parseVia(splitHeaderList(header(m, 'via') ?? '')[0] ?? '')?.branch;
 }
 
 function statusOf(m: SipText): number {

@@ -2,6 +2,8 @@
  * SIPp's `-trace_msg` log: every message the instance sent or received, which is what the suite
  * asserts on ("what really crossed the wire" at that endpoint).
  */
+import { canonicalName } from '../sip/headers';
+
 export interface TracedMessage {
   at: Date;
   direction: 'sent' | 'received';
@@ -16,16 +18,6 @@ export interface TracedMessage {
   headers(name: string): string[];
   header(name: string): string | undefined;
   body: string;
-}
-
-const COMPACT: Record<string, string> = {
-  i: 'call-id', m: 'contact', e: 'content-encoding', l: 'content-length', c: 'content-type',
-  f: 'from', s: 'subject', k: 'supported', t: 'to', v: 'via', r: 'refer-to', o: 'event', u: 'allow-events',
-};
-
-export function canonicalHeaderName(name: string): string {
-  const lower = name.trim().toLowerCase();
-  return COMPACT[lower] ?? lower;
 }
 
 export function parseSipText(text: string): Pick<TracedMessage, 'method' | 'status' | 'requestUri' | 'headers' | 'header' | 'body'> {
@@ -45,7 +37,7 @@ export function parseSipText(text: string): Pick<TracedMessage, 'method' | 'stat
     }
     const colon = line.indexOf(':');
     if (colon <= 0) continue;
-    last = canonicalHeaderName(line.slice(0, colon));
+    last = canonicalName(line.slice(0, colon));
     const list = map.get(last) ?? [];
     list.push(line.slice(colon + 1).trim());
     map.set(last, list);
@@ -56,8 +48,8 @@ export function parseSipText(text: string): Pick<TracedMessage, 'method' | 'stat
     status: response ? Number(response[1]) : undefined,
     method: request ? request[1] : undefined,
     requestUri: request ? request[2] : undefined,
-    headers: (name) => map.get(canonicalHeaderName(name)) ?? [],
-    header: (name) => map.get(canonicalHeaderName(name))?.[0],
+    headers: (name) => map.get(canonicalName(name)) ?? [],
+    header: (name) => map.get(canonicalName(name))?.[0],
     body,
   };
 }

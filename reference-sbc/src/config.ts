@@ -2,8 +2,7 @@ import { isIP } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from './errors';
-import { parseCidr } from './policy/cidr';
-import { DEFAULT_SCANNER_AGENTS } from './policy/scanner-filter';
+import { DEFAULT_SCANNER_AGENTS, parseCidr } from './policy/security';
 import { DEFAULT_MESSAGE_LIMITS } from './sip/message-limits';
 
 /**

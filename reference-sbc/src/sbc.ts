@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { AdminServer } from './admin/admin-server';
 import { registerBlocklistRoutes } from './admin/blocklist-routes';
 import { registerRoutingRoutes } from './admin/routing-routes';
-import { createSecurity } from './policy/security-setup';
+import { createSecurity } from './policy/security';
 import type { Config, ZoneName } from './config';
 import { ConfigError } from './errors';
 import { CallEvents } from './events';

@@ -5,16 +5,13 @@ import type { LocalSide } from './dialog/dialog';
 import type { CallEvents } from './events';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
-import { forwardStep } from './policy/call-forwarder';
-import { accessControlStep, announceStep, roundRobinRouteStep } from './policy/invite-steps';
-import { createRouting, type Routing } from './policy/routing-setup';
-import { RoundRobin } from './policy/round-robin';
-import { SipRouter } from './policy/sip-router';
+import { accessControlStep, announceStep, codecCheckStep, forwardStep, mediaOfferStep, roundRobinRouteStep, sdpValidationStep, type MediaPort, type OfferCheck } from './policy/invite';
+import { createRouting, RoundRobin, type Routing } from './policy/routing';
+import { SipRouter } from './policy/dispatch';
 import type { Timers } from './transaction/timers';
 import { TransactionLayer } from './transaction/transaction-layer';
 import type { TransactionTransport } from './transaction/types';
 import type { Endpoint, Inbound, Protocol } from './transport/types';
-import { codecCheckStep, mediaOfferStep, sdpValidationStep, type MediaPort, type OfferCheck } from './policy/media-steps';
 
 /** Timer C: how long the SBC waits for a final answer on the new leg before giving up. */
 const SETUP_TIMEOUT_MS = 180_000;
@@ -48,6 +45,7 @@ export function createSignalling(config: Config, deps: { transport: SignallingTr
     return local ? { zone, protocol, local } : undefined;
   };
   const media = deps.media;
+  metrics.counter('sbc_call_state_refused_total', 'Call state changes the call\'s transition table refused (not applied), by from and to');
   const forward = forwardStep({
     transactions, timers, registry, events, log: log.child({ layer: 'call' }), sideOf,
     setupTimeoutMs: SETUP_TIMEOUT_MS,
@@ -58,6 +56,7 @@ export function createSignalling(config: Config, deps: { transport: SignallingTr
     forwardHeaders: config.forwardHeaders,
     maxDurationMs: config.calls.maxDurationS * 1000,
     mediaTimeoutMs: config.calls.mediaTimeoutS * 1000,
+    refusedTransition: (from, to) => metrics.inc('sbc_call_state_refused_total', { from, to }),
   });
   const routing = createRouting(config, {
     sender: transactions,

@@ -3,8 +3,8 @@ import { storableText } from '../src/cdr/record';
 import { CdrAssembler } from '../src/cdr/assembler';
 import { silentLogger } from '../src/logger';
 import { Metrics } from '../src/metrics';
-import { ScannerFilter } from '../src/policy/scanner-filter';
-import { checkDialogStart } from '../src/policy/request-checks';
+import { ScannerFilter } from '../src/policy/security/scanner-filter';
+import { checkDialogStart } from '../src/policy/dispatch/request-checks';
 import { regenerateDisplayName } from '../src/dialog/leg-request';
 import { SipParseError } from '../src/errors';
 import type { SipRequest } from '../src/sip/message';
@@ -16,7 +16,7 @@ import type { Endpoint, Inbound, Listener } from '../src/transport/types';
 import { invite, wire } from './helpers/messages';
 import { CALLER, Stack } from './helpers/stack';
 import { FakeClock } from './helpers/fake-clock';
-import { watchMedia } from '../src/policy/media-watch';
+import { watchMedia } from '../src/policy/invite/media-watch';
 import { Timers } from '../src/transaction/timers';
 
 /**

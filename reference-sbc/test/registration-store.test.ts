@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../src/logger';
-import { RegistrationStore, type Binding } from '../src/policy/registration-store';
+import { RegistrationStore, type Binding } from '../src/policy/registrar/registration-store';
 import { startTestPostgres, testPostgresUnavailable, type TestPostgres } from '../../test/support/test-postgres';
 
 /** IN-02: bindings and provisioned users survive a restart (a new store on the same database). */

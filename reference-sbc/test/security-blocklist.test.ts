@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Blocklist, entryView } from '../src/policy/blocklist';
-import { CidrMap, cidrSet, enclosingCidr, ipv4ToNumber, parseCidr } from '../src/policy/cidr';
+import { Blocklist, entryView } from '../src/policy/security/blocklist';
+import { CidrMap, cidrSet, enclosingCidr, ipv4ToNumber, parseCidr } from '../src/policy/security/cidr';
 import { validateConfig } from '../src/config';
-import { zoneGuardFromConfig } from '../src/policy/zone-guard';
+import { zoneGuardFromConfig } from '../src/policy/security/zone-guard';
 
 describe('CIDR', () => {
   it('parses addresses as /32 and ranges canonically', () => {

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPostgres, testPostgresUnavailable, type TestPostgres } from '../../test/support/test-postgres';
 import { silentLogger } from '../src/logger';
-import { Blocklist } from '../src/policy/blocklist';
-import { BlocklistDb, type SqlClient } from '../src/policy/blocklist-db';
+import { Blocklist } from '../src/policy/security/blocklist';
+import { BlocklistDb, type SqlClient } from '../src/policy/security/blocklist-db';
 
 /** A database double: answers the SELECT with `rows`, or fails every statement while `down`. */
 class FakeSql implements SqlClient {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FloodGuard } from '../src/policy/flood-guard';
-import { ScannerFilter, userAgentOf } from '../src/policy/scanner-filter';
+import { FloodGuard } from '../src/policy/security/flood-guard';
+import { ScannerFilter, userAgentOf } from '../src/policy/security/scanner-filter';
 
 function guard(o: Partial<ConstructorParameters<typeof FloodGuard>[0]> = {}): { g: FloodGuard; at(ms: number): void } {
   let now = 0;

@@ -1,8 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../logger';
-import { entryView, type Blocklist } from '../policy/blocklist';
-import type { BlocklistDb } from '../policy/blocklist-db';
-import { parseCidr } from '../policy/cidr';
+import { entryView, parseCidr, type Blocklist, type BlocklistDb } from '../policy/security';
 import type { AdminServer } from './admin-server';
 import { pathAfter, readJsonBody, sendJson } from './json-http';
 

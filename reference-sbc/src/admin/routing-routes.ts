@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../logger';
 import type { Registrar } from '../policy/registrar';
-import type { CoreServerView } from '../policy/routing-setup';
+import type { CoreServerView } from '../policy/routing';
 import type { AdminServer } from './admin-server';
 import { pathAfter, readJsonBody, sendJson } from './json-http';
 

@@ -8,6 +8,7 @@ import type { ServerTransaction, TransactionLayer } from '../transaction/transac
 import type { Target } from '../transport/types';
 import { AbandonedAttempt } from './abandoned-attempt';
 import type { LegSide, RegisteredCall } from './call-registry';
+import { CallState, CallStateMachine } from './call-state';
 import { Dialog, DialogState, type LocalSide } from './dialog';
 import { carriedReason, copyBody } from './leg-request';
 import { InDialogRelay } from './in-dialog-relay';
@@ -15,16 +16,7 @@ import { ReinviteRelay } from './reinvite-relay';
 import { sdpBody, type SdpRewriter } from './sdp-rewriter';
 import { TwoXxRetransmitter } from './two-xx-retransmitter';
 
-export enum CallState {
-  /** The B-leg INVITE is out; nothing but 100 came back. */
-  Routing = 'routing',
-  /** A provisional with a tag was relayed; early dialogs exist. */
-  Early = 'early',
-  /** 2xx relayed to the caller; waiting for the caller's ACK. */
-  Answered = 'answered',
-  Confirmed = 'confirmed',
-  Ended = 'ended',
-}
+export { CallState } from './call-state';
 
 /** Why a call ended, as the CDR records it (events.ts CallEnded.endReason). */
 export type EndReason = 'caller-bye' | 'callee-bye' | 'cancelled' | 'rejected' | 'timeout' | 'failed' | 'shutdown' | 'max-duration' | 'media-timeout';
@@ -39,6 +31,8 @@ export interface CallHooks {
   sdp?: SdpRewriter;
   /** The B leg's identifiers changed (a failover to another next hop): refile the call. */
   legsChanged?(): void;
+  /** The call asked for a state change its table does not allow (it was not applied): count it. */
+  refusedTransition?(from: CallState, to: CallState): void;
 }
 
 /** One try of the B leg: its INVITE, where it goes and from which local side. */
@@ -93,7 +87,6 @@ export interface CallDeps {
  * (done by the client transaction).
  */
 export class B2buaCall implements RegisteredCall {
-  state = CallState.Routing;
   readonly key: string;
   readonly inviteTxKey: string;
   private readonly setup: CallSetup;
@@ -101,6 +94,7 @@ export class B2buaCall implements RegisteredCall {
   private readonly log: Logger;
   private readonly relay: InDialogRelay;
   private readonly reinvites: ReinviteRelay;
+  private readonly machine: CallStateMachine;
   private bTx: InviteClientTransaction | undefined;
   private bInvite: SipRequest;
   private bTarget: Target;
@@ -133,6 +127,14 @@ export class B2buaCall implements RegisteredCall {
     this.log = deps.log.child({ call: setup.key });
     this.relay = new InDialogRelay(deps.transactions, this.log, deps.hooks.sdp);
     this.reinvites = new ReinviteRelay(deps.transactions, deps.timers, this.log, deps.hooks.sdp);
+    this.machine = new CallStateMachine((from, to) => {
+      this.log.warn('call state change refused', { from, to });
+      deps.hooks.refusedTransition?.(from, to);
+    });
+  }
+
+  get state(): CallState {
+    return this.machine.state;
   }
 
   legIds(): Array<{ side: LegSide; callId: string; localTag: string }> {
@@ -201,10 +203,8 @@ export class B2buaCall implements RegisteredCall {
 
   /** The caller CANCELled its INVITE (the CANCEL itself was already answered 200). */
   cancel(reason: EndReason = 'cancelled'): void {
-    if (!this.setup.aTx.pending) return;
     // RFC 3261 9.2: the cancelled INVITE is answered 487.
-    this.answerA(createResponse(this.setup.aTx.request, 487, undefined, this.setup.aTag));
-    this.finish(487, reason);
+    if (!this.rejectCaller(487, reason)) return;
     this.cancelB();
   }
 
@@ -241,9 +241,7 @@ export class B2buaCall implements RegisteredCall {
 
   /** Ends the call from our side (shutdown): BYE to confirmed legs, 503/CANCEL to pending ones. */
   terminate(reason: EndReason): void {
-    if (this.setup.aTx.pending) {
-      this.answerA(createResponse(this.setup.aTx.request, 503, undefined, this.setup.aTag));
-      this.finish(503, reason);
+    if (this.rejectCaller(503, reason)) {
       this.cancelB();
     } else {
       this.finish(200, reason);
@@ -279,13 +277,8 @@ export class B2buaCall implements RegisteredCall {
   private onBMediaFailure(res: SipResponse, status: number): void {
     this.setupTimer?.cancel();
     this.bDialog = Dialog.asUac(this.bInvite, res, this.bSide, this.bTarget.endpoint);
-    this.bAck = this.bDialog.createRequest('ACK', this.bInvite.cseq().seq);
-    this.sendB(this.bAck);
-    this.sendBye(this.bDialog);
-    if (this.setup.aTx.pending) {
-      this.answerA(createResponse(this.setup.aTx.request, status, undefined, this.setup.aTag));
-      this.finish(status, 'failed');
-    }
+    this.ackThenBye(this.bDialog);
+    this.rejectCaller(status, 'failed');
     this.release();
   }
 
@@ -299,7 +292,7 @@ export class B2buaCall implements RegisteredCall {
         return;
       }
       if (this.state === CallState.Ended || !this.setup.aTx.pending) return;
-      this.state = CallState.Early;
+      if (!this.machine.moveTo(CallState.Early)) return;
       this.answerA(this.relayResponse(res));
       return;
     }
@@ -312,10 +305,7 @@ export class B2buaCall implements RegisteredCall {
       return;
     }
     // The client transaction already ACKed the non-2xx hop by hop (RFC 3261 17.1.1.3).
-    if (this.setup.aTx.pending) {
-      this.answerA(createResponse(this.setup.aTx.request, status, carriedReason(res), this.setup.aTag));
-      this.finish(status, 'rejected');
-    }
+    this.rejectCaller(status, 'rejected', carriedReason(res));
     this.release();
   }
 
@@ -327,15 +317,12 @@ export class B2buaCall implements RegisteredCall {
     }
     this.bDialog = Dialog.asUac(this.bInvite, res, this.bSide, this.bTarget.endpoint);
     this.bDialog.state = DialogState.Confirmed;
-    if (this.state === CallState.Ended || !this.setup.aTx.pending) {
+    if (this.state === CallState.Ended || !this.setup.aTx.pending || !this.machine.moveTo(CallState.Answered)) {
       // CANCEL/200 race (RFC 3261 9.1 and 15): the callee answered after we gave up: ACK then BYE.
-      this.bAck = this.bDialog.createRequest('ACK', this.bInvite.cseq().seq);
-      this.sendB(this.bAck);
-      this.sendBye(this.bDialog);
+      this.ackThenBye(this.bDialog);
       this.release();
       return;
     }
-    this.state = CallState.Answered;
     const ok = this.relayResponse(res);
     this.answerA(ok);
     this.deps.hooks.answered();
@@ -346,26 +333,21 @@ export class B2buaCall implements RegisteredCall {
     if (this.failover(err.code)) return;
     this.setupTimer?.cancel();
     const status = err.status ?? 500;
-    if (this.setup.aTx.pending) {
-      this.answerA(createResponse(this.setup.aTx.request, status, undefined, this.setup.aTag));
-      this.finish(status, status === 408 ? 'timeout' : 'failed');
-    }
+    this.rejectCaller(status, status === 408 ? 'timeout' : 'failed');
     this.log.info('B leg failed', { code: err.code, status });
     this.release();
   }
 
   private onSetupTimeout(): void {
-    if (!this.setup.aTx.pending) return;
     // Timer C (RFC 3261 16.8): give up on the B leg, CANCEL it and answer 408 upstream.
-    this.answerA(createResponse(this.setup.aTx.request, 408, undefined, this.setup.aTag));
-    this.finish(408, 'timeout');
+    if (!this.rejectCaller(408, 'timeout')) return;
     this.cancelB();
   }
 
   private onCallerAck(ack: SipRequest): void {
     if (this.state !== CallState.Answered || !this.bDialog) return;
+    if (!this.machine.moveTo(CallState.Confirmed)) return;
     this.retransmitter?.stop();
-    this.state = CallState.Confirmed;
     if (this.aDialog) this.aDialog.state = DialogState.Confirmed;
     // RFC 3261 13.2.2.4 end to end: the caller's ACK becomes our own ACK on the B leg.
     this.bAck = this.bDialog.createRequest('ACK', this.bInvite.cseq().seq);
@@ -381,9 +363,7 @@ export class B2buaCall implements RegisteredCall {
       this.release();
       return;
     }
-    if (side === 'b' && this.setup.aTx.pending) {
-      this.answerA(createResponse(this.setup.aTx.request, 480, undefined, this.setup.aTag));
-      this.finish(480, 'callee-bye');
+    if (side === 'b' && this.rejectCaller(480, 'callee-bye')) {
       this.release();
       return;
     }
@@ -413,6 +393,29 @@ export class B2buaCall implements RegisteredCall {
     this.setup.aTx.respond(res);
   }
 
+  /**
+   * The one way the caller is refused: a final answer on its still-pending INVITE with our To tag
+   * and the call's end recorded once. Returns false (and does nothing) when the caller already
+   * has its final answer.
+   */
+  private rejectCaller(status: number, reason: EndReason, phrase?: string): boolean {
+    if (!this.setup.aTx.pending) return false;
+    this.answerA(createResponse(this.setup.aTx.request, status, phrase, this.setup.aTag));
+    this.finish(status, reason);
+    return true;
+  }
+
+  /**
+   * The one way a B leg that answered 2xx is ended before the caller's ACK crossed (CANCEL/200
+   * race, media failure, no ACK from the caller): ACK the 2xx ourselves (RFC 3261 13.2.2.4), then
+   * BYE (RFC 3261 15.1.1).
+   */
+  private ackThenBye(dialog: Dialog): void {
+    this.bAck = dialog.createRequest('ACK', this.bInvite.cseq().seq);
+    this.sendB(this.bAck);
+    this.sendBye(dialog);
+  }
+
   /** RFC 3261 13.3.1.4: retransmit the relayed 2xx until the caller's ACK; without one, end the call. */
   private retransmit2xx(ok: SipResponse): void {
     const { zone, protocol, connectionId } = this.setup.aTx.inbound;
@@ -424,11 +427,7 @@ export class B2buaCall implements RegisteredCall {
       this.log.warn('no ACK for 2xx, ending call');
       this.finish(200, 'failed');
       if (this.aDialog) this.sendBye(this.aDialog);
-      if (this.bDialog) {
-        this.bAck = this.bDialog.createRequest('ACK', this.bInvite.cseq().seq);
-        this.sendB(this.bAck);
-        this.sendBye(this.bDialog);
-      }
+      if (this.bDialog) this.ackThenBye(this.bDialog);
       this.release();
     });
     this.retransmitter.start();
@@ -479,7 +478,7 @@ export class B2buaCall implements RegisteredCall {
   }
 
   private finish(status: number, reason: EndReason): void {
-    this.state = CallState.Ended;
+    this.machine.moveTo(CallState.Ended);
     if (this.endedEmitted) return;
     this.endedEmitted = true;
     this.deps.hooks.ended(status, reason);
@@ -489,7 +488,7 @@ export class B2buaCall implements RegisteredCall {
   private release(): void {
     if (this.released) return;
     this.released = true;
-    this.state = CallState.Ended;
+    this.machine.moveTo(CallState.Ended);
     this.setupTimer?.cancel();
     this.cancelTimer?.cancel();
     this.noResponseTimer?.cancel();

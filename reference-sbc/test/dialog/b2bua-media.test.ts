@@ -3,7 +3,7 @@ import { validateConfig } from '../../src/config';
 import { CallEvents, type CallEvent } from '../../src/events';
 import { silentLogger } from '../../src/logger';
 import { Metrics } from '../../src/metrics';
-import type { MediaPort, MediaZone } from '../../src/policy/media-steps';
+import type { MediaPort, MediaZone } from '../../src/policy/invite/media-steps';
 import { createResponse, type SipMessage, type SipRequest } from '../../src/sip/message';
 import { parseMessage } from '../../src/sip/parser';
 import { serializeMessage } from '../../src/sip/serializer';

@@ -46,11 +46,13 @@ describe('B2BUA call flows', () => {
   let transport: StackTransport;
   let sig: Signalling;
   let events: CallEvent[];
+  let metrics: Metrics;
 
   const setup = (limits: Record<string, number> = {}): void => {
     clock = new FakeClock();
     transport = new StackTransport();
     events = [];
+    metrics = new Metrics();
     const callEvents = new CallEvents();
     callEvents.on((e) => events.push(e));
     const config = validateConfig({
@@ -59,7 +61,7 @@ describe('B2BUA call flows', () => {
       admin: { socket: '/tmp/unused.sock' },
       limits,
     });
-    sig = createSignalling(config, { transport, timers: new Timers({ t1: 500, t2: 4000, t4: 5000 }, clock), events: callEvents, metrics: new Metrics(), log: silentLogger });
+    sig = createSignalling(config, { transport, timers: new Timers({ t1: 500, t2: 4000, t4: 5000 }, clock), events: callEvents, metrics, log: silentLogger });
   };
 
   beforeEach(() => setup());
@@ -100,6 +102,11 @@ describe('B2BUA call flows', () => {
     const res = transport.sent.find((s) => s.target.zone === 'public' && s.message.kind === 'response' && s.message.status > 100);
     return res?.message.to().params.find((p) => p.name === 'tag')?.value ?? '';
   };
+  /** The caller's INVITE answers above 100: status and the To tag the SBC gave its dialog. */
+  const callerAnswers = (callId = 'call-1@127.0.0.30'): Array<[number, string | undefined]> => transport.sent
+    .filter((s) => s.target.zone === 'public' && s.message.kind === 'response' && s.message.status > 100 && s.message.cseq().method === 'INVITE' && s.message.callId() === callId)
+    .map(({ message: m }) => [m.kind === 'response' ? m.status : 0, m.to().params.find((p) => p.name === 'tag')?.value]);
+  const refusedTransitions = (): string[] => metrics.render().split('\n').filter((l) => l.startsWith('sbc_call_state_refused_total{'));
   const endedReasons = (): unknown[] => events.filter((e) => e.kind === 'ended').map((e) => e.kind === 'ended' && [e.finalStatus, e.endReason]);
 
   /** A usable offer: the SBC's SDP validation (issue 11) refuses a stub one before routing. */
@@ -192,6 +199,55 @@ describe('B2BUA call flows', () => {
     expect(sent('public')).not.toContain('200 INVITE');
     expect(sig.registry.size).toBe(0);
     expect(endedReasons()).toEqual([[487, 'cancelled']]);
+  });
+
+  it('rejects the caller through one path: one final answer under the tag of its ringing, one end recorded', async () => {
+    await fromCaller(invite());
+    await fromCore(coreAnswer(180));
+    await fromCore(coreAnswer(486));
+    const tag = publicToTag();
+    expect(tag).not.toBe('');
+    expect(callerAnswers()).toEqual([[180, tag], [486, tag]]);
+    expect(endedReasons()).toEqual([[486, 'rejected']]);
+    // Timer C on a ringing call: 408 to the caller, CANCEL to the core; its late 200 cannot answer again.
+    await fromCaller(invite({ branch: 'z9hG4bK-test-2', callId: 'call-2@127.0.0.30' }));
+    await fromCore(coreAnswer(180));
+    clock.advance(180_000);
+    // The 408 is retransmitted to a caller that does not ACK it (RFC 3261 17.2.1); no other final.
+    const second = (): number[] => [...new Set(callerAnswers('call-2@127.0.0.30').map(([status]) => status))];
+    expect(second()).toEqual([180, 408]);
+    expect(sent('core').slice(-1)).toEqual(['CANCEL']);
+    await fromCore(coreAnswer(200));
+    expect(second()).toEqual([180, 408]);
+    expect(endedReasons()).toEqual([[486, 'rejected'], [408, 'timeout']]);
+    expect(sig.registry.size).toBe(0);
+    expect(refusedTransitions()).toEqual([]);
+  });
+
+  it('ends a core leg that answered after the caller left with ACK for its 2xx, then BYE, both in its dialog', async () => {
+    await fromCaller(invite());
+    await fromCore(coreAnswer(180));
+    await fromCaller(cancelFor());
+    const inv = coreRequest('INVITE');
+    const ok = coreAnswer(200);
+    ok.headers.set('Contact', '<sip:1234@127.0.0.21:5062>');
+    await fromCore(ok);
+    expect(sent('core')).toEqual(['INVITE', 'CANCEL', 'ACK', 'BYE']);
+    const ack = coreRequest('ACK');
+    const bye = coreRequest('BYE');
+    for (const req of [ack, bye]) {
+      // RFC 3261 12.2.1.1: in the dialog the 200 made: its Contact, Call-ID, our From tag, the core's To tag.
+      expect(req.uri).toBe('sip:1234@127.0.0.21:5062');
+      expect(req.callId()).toBe(inv.callId());
+      expect(req.headers.get('from')).toBe(inv.headers.get('from'));
+      expect(req.to().params.find((p) => p.name === 'tag')?.value).toBe('coretag');
+    }
+    // RFC 3261 13.2.2.4: the ACK of a 2xx carries the INVITE's CSeq number; the BYE a higher one.
+    expect([ack.cseq().seq, ack.cseq().method]).toEqual([inv.cseq().seq, 'ACK']);
+    expect(bye.cseq().seq).toBeGreaterThan(inv.cseq().seq);
+    expect(ack.headers.get('via')).not.toBe(inv.headers.get('via'));
+    expect(callerAnswers().map(([status]) => status)).toEqual([180, 487]);
+    expect(refusedTransitions()).toEqual([]);
   });
 
   it('holds a CANCEL until the core sends a provisional (RFC 3261 9.1)', async () => {

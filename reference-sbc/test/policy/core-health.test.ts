@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TransactionTimeoutError } from '../../src/errors';
-import { CoreHealth } from '../../src/policy/core-health';
-import { CoreAvailability } from '../../src/policy/routing-setup';
+import { CoreHealth } from '../../src/policy/routing/core-health';
+import { CoreAvailability } from '../../src/policy/routing/routing-setup';
 import { createResponse, type SipRequest } from '../../src/sip/message';
 import type { ClientHandlers } from '../../src/transaction/types';
 import type { Target } from '../../src/transport/types';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeAnswer, DnsError, encodeQuery, queryNaptr } from '../../src/policy/dns-naptr';
-import { applyNaptrRegexp, enumDomain, enumTargets, EnumResolver, normaliseE164 } from '../../src/policy/enum-resolver';
+import { decodeAnswer, DnsError, encodeQuery, queryNaptr } from '../../src/policy/routing/dns-naptr';
+import { applyNaptrRegexp, enumDomain, enumTargets, EnumResolver, normaliseE164 } from '../../src/policy/routing/enum-resolver';
 import { FakeClock } from '../helpers/fake-clock';
 import { answerFor, FakeDnsServer } from '../helpers/fake-dns';
 

@@ -1,6 +1,6 @@
-import type { Logger } from '../logger';
-import type { Metrics } from '../metrics';
-import type { Endpoint } from '../transport/types';
+import type { Logger } from '../../logger';
+import type { Metrics } from '../../metrics';
+import type { Endpoint } from '../../transport/types';
 import { Blocklist, type BlockSource } from './blocklist';
 import { cidrSet, type CidrMap } from './cidr';
 import { FloodGuard } from './flood-guard';

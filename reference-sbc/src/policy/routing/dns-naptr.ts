@@ -1,6 +1,6 @@
 import { createSocket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
-import { SbcError } from '../errors';
+import { SbcError } from '../../errors';
 
 /**
  * A minimal DNS client for NAPTR (RFC 3403) over UDP, written here because node:dns's

@@ -1,8 +1,8 @@
-import type { Direction } from '../events';
-import type { Logger } from '../logger';
-import type { SipRequest, SipResponse } from '../sip/message';
-import type { InviteServerTransaction } from '../transaction/invite-server';
-import type { Inbound, Target } from '../transport/types';
+import type { Direction } from '../../events';
+import type { Logger } from '../../logger';
+import type { SipRequest, SipResponse } from '../../sip/message';
+import type { InviteServerTransaction } from '../../transaction/invite-server';
+import type { Inbound, Target } from '../../transport/types';
 
 /** The decision the route step makes: where the new leg goes and what its Request-URI is. */
 export interface RouteDecision {

@@ -1,18 +1,18 @@
-import type { CallEvents, CallRouted } from '../events';
-import type { Logger } from '../logger';
-import { B2buaCall, type BLegAttempt } from '../dialog/b2bua-call';
-import type { CallRegistry, LegSide } from '../dialog/call-registry';
-import type { LocalSide } from '../dialog/dialog';
-import { createLegInvite, regenerateDisplayName, type LegParty } from '../dialog/leg-request';
-import { hasControl } from '../sip/grammar';
-import { canonicalName, fieldKey } from '../sip/headers';
-import { checkMessageLimits, type MessageLimits } from '../sip/message-limits';
-import { newCallId, newTag } from '../sip/ids';
-import type { Uri } from '../sip/uri';
-import type { TransactionLayer } from '../transaction/transaction-layer';
-import type { Timer, Timers } from '../transaction/timers';
-import type { Protocol } from '../transport/types';
-import { addressToHost } from '../sip/uri';
+import type { CallEvents, CallRouted } from '../../events';
+import type { Logger } from '../../logger';
+import { B2buaCall, type BLegAttempt, type CallHooks } from '../../dialog/b2bua-call';
+import type { CallRegistry, LegSide } from '../../dialog/call-registry';
+import type { LocalSide } from '../../dialog/dialog';
+import { createLegInvite, regenerateDisplayName, type LegParty } from '../../dialog/leg-request';
+import { hasControl } from '../../sip/grammar';
+import { canonicalName, fieldKey } from '../../sip/headers';
+import { checkMessageLimits, type MessageLimits } from '../../sip/message-limits';
+import { newCallId, newTag } from '../../sip/ids';
+import type { Uri } from '../../sip/uri';
+import type { TransactionLayer } from '../../transaction/transaction-layer';
+import type { Timer, Timers } from '../../transaction/timers';
+import type { Protocol } from '../../transport/types';
+import { addressToHost } from '../../sip/uri';
 import { CONTINUE, reject, type InviteContext, type InviteStep, type RouteDecision } from './invite-pipeline';
 import type { MediaPort, MediaZone } from './media-steps';
 import { watchMedia } from './media-watch';
@@ -33,6 +33,8 @@ export interface ForwardDeps {
   limits?: MessageLimits;
   /** Display names are regenerated and cut to this many characters (default 64). */
   maxDisplayNameChars?: number;
+  /** A call asked for a state change its table refuses (dialog/call-state.ts): counted by the owner. */
+  refusedTransition?: CallHooks['refusedTransition'];
   /** Headers of the caller's INVITE carried to the new leg (allow-list, lower-cased or not). */
   forwardHeaders?: readonly string[];
   /** An answered call is ended by the SBC (BYE on both legs) after this long; 0 or absent = never. */
@@ -93,6 +95,7 @@ export function forwardStep(deps: ForwardDeps): InviteStep {
         ...(deps.noResponseMs === undefined ? {} : { noResponseMs: deps.noResponseMs }),
         hooks: {
           legsChanged: () => deps.registry.refresh(call),
+          ...(deps.refusedTransition ? { refusedTransition: deps.refusedTransition } : {}),
           answered: () => {
             deps.events.emit({ kind: 'answered', key: ctx.key, answerAt: new Date(), mediaEncrypted: deps.media?.session(ctx.key)?.encrypted ?? false });
             // Every call ends (issue 11 point 5): a peer that never sends a valid BYE cannot keep it open.

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import type { Logger } from '../logger';
+import type { Logger } from '../../logger';
 import type { Blocklist, NewEntry } from './blocklist';
 
 /**
@@ -9,7 +9,7 @@ import type { Blocklist, NewEntry } from './blocklist';
  * an outage must neither unblock everything nor stop the SBC.
  */
 // The statement alone (its comments are for readers of the file), as the log and the tests see it.
-const CREATE_TABLE = readFileSync(new URL('../../db/002-blocklist.sql', import.meta.url), 'utf8').replace(/^--.*\n/gm, '').trim();
+const CREATE_TABLE = readFileSync(new URL('../../../db/002-blocklist.sql', import.meta.url), 'utf8').replace(/^--.*\n/gm, '').trim();
 
 const SELECT_LIVE = `
 SELECT address::text AS address, expires_at, reason

@@ -1,5 +1,5 @@
-import type { Logger } from '../logger';
-import type { Timer, Timers } from '../transaction/timers';
+import type { Logger } from '../../logger';
+import type { Timer, Timers } from '../../transaction/timers';
 
 /**
  * Media inactivity (issue 11 point 5): an answered call whose media stopped is ended by the SBC, so

@@ -1,11 +1,11 @@
 import { isIP } from 'node:net';
-import type { Logger } from '../logger';
-import type { SipResponse } from '../sip/message';
-import { hostToAddress, parseSipUri, serializeUri, uriTransport, type SipUri } from '../sip/uri';
-import type { Endpoint, Protocol, Target } from '../transport/types';
+import type { Logger } from '../../logger';
+import type { SipResponse } from '../../sip/message';
+import { hostToAddress, parseSipUri, serializeUri, uriTransport, type SipUri } from '../../sip/uri';
+import type { Endpoint, Protocol, Target } from '../../transport/types';
 import { DnsError } from './dns-naptr';
 import type { EnumResolver } from './enum-resolver';
-import { CONTINUE, reject, type InviteContext, type InviteStep, type RouteDecision } from './invite-pipeline';
+import { CONTINUE, reject, type InviteContext, type InviteStep, type RouteDecision } from '../invite';
 
 /**
  * Outbound routing (core -> public, OUT-01/OUT-02, IN-02): a registered user is called at the

@@ -1,6 +1,6 @@
-import { parseMaxForwards, parseOptionTags } from '../sip/header-values';
-import type { SipRequest } from '../sip/message';
-import { parseUri } from '../sip/uri';
+import { parseMaxForwards, parseOptionTags } from '../../sip/header-values';
+import type { SipRequest } from '../../sip/message';
+import { parseUri } from '../../sip/uri';
 
 /** A reason to refuse a request before any policy runs, with what the response must carry. */
 export interface Refusal {

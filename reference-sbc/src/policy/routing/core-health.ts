@@ -1,11 +1,11 @@
-import { Headers } from '../sip/headers';
-import { serializeVia } from '../sip/header-values';
-import { newBranch, newCallId, newTag } from '../sip/ids';
-import { SipRequest } from '../sip/message';
-import { addressToHost } from '../sip/uri';
-import type { Clock } from '../transaction/timers';
-import type { ClientHandlers } from '../transaction/types';
-import type { Endpoint, Target } from '../transport/types';
+import { Headers } from '../../sip/headers';
+import { serializeVia } from '../../sip/header-values';
+import { newBranch, newCallId, newTag } from '../../sip/ids';
+import { SipRequest } from '../../sip/message';
+import { addressToHost } from '../../sip/uri';
+import type { Clock } from '../../transaction/timers';
+import type { ClientHandlers } from '../../transaction/types';
+import type { Endpoint, Target } from '../../transport/types';
 
 /**
  * Active health checks of the core servers (IN-04): each is sent OPTIONS every `intervalMs`. A

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import type { Logger } from '../logger';
-import type { Protocol } from '../transport/types';
+import type { Logger } from '../../logger';
+import type { Protocol } from '../../transport/types';
 
 /**
  * Registrar state (IN-02): bindings of users to contacts, and the SIP users' credentials added at
@@ -34,7 +34,7 @@ export interface UserSecrets {
   sha256: string;
 }
 
-const DDL = readFileSync(new URL('../../db/003-registrations.sql', import.meta.url), 'utf8');
+const DDL = readFileSync(new URL('../../../db/003-registrations.sql', import.meta.url), 'utf8');
 
 export class RegistrationStore {
   private readonly bindings = new Map<string, Binding[]>();

@@ -1,13 +1,13 @@
-import type { Logger } from '../logger';
-import type { Metrics } from '../metrics';
-import { parseNameAddr, type NameAddr } from '../sip/header-values';
-import { getParam } from '../sip/grammar';
-import { newTag } from '../sip/ids';
-import { createResponse, type SipRequest, type SipResponse } from '../sip/message';
-import { serializeUri, uriUser } from '../sip/uri';
-import type { Inbound } from '../transport/types';
+import type { Logger } from '../../logger';
+import type { Metrics } from '../../metrics';
+import { parseNameAddr, type NameAddr } from '../../sip/header-values';
+import { getParam } from '../../sip/grammar';
+import { newTag } from '../../sip/ids';
+import { createResponse, type SipRequest, type SipResponse } from '../../sip/message';
+import { serializeUri, uriUser } from '../../sip/uri';
+import type { Inbound } from '../../transport/types';
 import { DigestAuthenticator, hashHex } from './digest-auth';
-import type { ContactDirectory, ContactRoute } from './outbound-router';
+import type { ContactDirectory, ContactRoute } from '../routing';
 import type { Binding, RegistrationStore, UserSecrets } from './registration-store';
 
 /**

@@ -1,4 +1,4 @@
-import type { Clock } from '../transaction/timers';
+import type { Clock } from '../../transaction/timers';
 
 /**
  * Which next hops (core servers) are believed reachable. Passive: a hop that did not answer a

@@ -1,9 +1,8 @@
-import type { CallEvents } from '../events';
-import { uriUser } from '../sip/uri';
-import type { Protocol } from '../transport/types';
+import type { CallEvents } from '../../events';
+import { uriUser } from '../../sip/uri';
+import type { Protocol } from '../../transport/types';
 import { CONTINUE, reject, type InviteContext, type InviteStep, type RouteDecision } from './invite-pipeline';
-import type { NextHopAvailability } from './next-hop-availability';
-import type { RoundRobin } from './round-robin';
+import type { NextHopAvailability, RoundRobin } from '../routing';
 
 export interface CoreServer {
   readonly host: string;

@@ -1,17 +1,15 @@
 import { Resolver } from 'node:dns/promises';
-import type { Config } from '../config';
-import type { Logger } from '../logger';
-import type { Metrics } from '../metrics';
-import type { Clock } from '../transaction/timers';
-import type { Endpoint, Protocol } from '../transport/types';
+import type { Config } from '../../config';
+import type { Logger } from '../../logger';
+import type { Metrics } from '../../metrics';
+import type { Clock } from '../../transaction/timers';
+import type { Endpoint, Protocol } from '../../transport/types';
 import { CoreHealth, type ProbeSender, type ServerHealth } from './core-health';
 import { EnumResolver } from './enum-resolver';
-import type { InviteStep } from './invite-pipeline';
-import type { CoreServer } from './invite-steps';
+import type { CoreServer, InviteStep } from '../invite';
 import { NextHopAvailability } from './next-hop-availability';
 import { HopHoldDown, outboundRouteStep } from './outbound-router';
-import { Registrar } from './registrar';
-import { RegistrationStore } from './registration-store';
+import { Registrar, RegistrationStore } from '../registrar';
 
 /**
  * Builds the routing policy from the configuration: ENUM + registered contacts for calls from the

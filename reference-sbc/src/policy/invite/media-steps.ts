@@ -1,5 +1,5 @@
-import { SbcError } from '../errors';
-import { sdpProblem } from '../sip/sdp-validation';
+import { SbcError } from '../../errors';
+import { sdpProblem } from '../../sip/sdp-validation';
 import { CONTINUE, type InviteContext, type InviteStep, type StepResult } from './invite-pipeline';
 
 export type MediaZone = 'public' | 'core';

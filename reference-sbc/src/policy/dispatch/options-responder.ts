@@ -1,6 +1,6 @@
-import { ALLOWED_METHODS } from '../dialog/leg-request';
-import { createResponse, type SipRequest, type SipResponse } from '../sip/message';
-import { newTag } from '../sip/ids';
+import { ALLOWED_METHODS } from '../../dialog/leg-request';
+import { createResponse, type SipRequest, type SipResponse } from '../../sip/message';
+import { newTag } from '../../sip/ids';
 
 /**
  * The SBC's own answer to an out-of-dialog OPTIONS (GEN-04): 200 with what it accepts. It is

@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { splitTopLevel } from '../sip/grammar';
+import { splitTopLevel } from '../../sip/grammar';
 
 /**
  * SIP digest authentication, server side (RFC 3261 22.4 with RFC 8760: SHA-256 preferred, MD5

@@ -1,6 +1,6 @@
-import type { Config } from '../config';
-import type { Logger } from '../logger';
-import type { Metrics } from '../metrics';
+import type { Config } from '../../config';
+import type { Logger } from '../../logger';
+import type { Metrics } from '../../metrics';
 import { Blocklist } from './blocklist';
 import { BlocklistDb } from './blocklist-db';
 import { SecurityGate } from './security-gate';

@@ -1,4 +1,4 @@
-import type { Clock } from '../transaction/timers';
+import type { Clock } from '../../transaction/timers';
 import { DnsError, queryNaptr, type NaptrAnswer, type NaptrRecord } from './dns-naptr';
 
 /**
