@@ -8,29 +8,11 @@ import { join } from 'node:path';
 import { Given, Then, When } from '@cucumber/cucumber';
 import { readFileSync } from 'node:fs';
 import { SipClient, buildSdp } from '../harness/sip';
-import { blast, silenceOnset, type BlastRequest, type BlastResult } from '../harness/sip/udp-blaster';
+import { blast, silenceOnset, type BlastRequest } from '../harness/sip/udp-blaster';
 import { provision, type ProvisionName } from '../harness/sut/provision';
 import { check, describeRun } from './assertions';
+import type { BlockingState } from './support/blocking';
 import type { SbcWorld } from './world';
-
-interface BlockingState {
-  host?: { ip: string; port: number };
-  /** What the blocked host's TLS requests got: `answered` names each SIP answer. */
-  tls?: { connected: boolean; answers: string[]; notes: string[] };
-  flood?: { result: BlastResult; numberPrefix: string };
-  scan?: { result: BlastResult; token: string };
-}
-
-const states = new WeakMap<SbcWorld, BlockingState>();
-
-function state(world: SbcWorld): BlockingState {
-  let s = states.get(world);
-  if (!s) {
-    s = {};
-    states.set(world, s);
-  }
-  return s;
-}
 
 /** Runs a provisioning action; undefined when the profile cannot do it (the step is then skipped). */
 async function provisionIp(world: SbcWorld, action: ProvisionName, ip: string): Promise<boolean> {
@@ -78,23 +60,21 @@ Given('the operator has blocked the address of a public host', async function (t
   const host = this.publicEndpoint();
   if (!(await provisionIp(this, 'blockIp', host.ip))) return 'skipped';
   unblockAtEnd(this, host.ip);
-  state(this).host = host;
+  this.blocking.host = host;
   // Provisioning may take effect asynchronously (a reload, a firewall rule): give it a moment.
   await new Promise((r) => setTimeout(r, 300));
   return undefined;
 });
 
 When('the operator unblocks that address', async function (this: SbcWorld) {
-  const host = state(this).host;
-  check(host, () => 'no public host was blocked in this scenario');
+  const host = this.blocking.blockedHost();
   if (!(await provisionIp(this, 'unblockIp', host.ip))) return 'skipped';
   await new Promise((r) => setTimeout(r, 300));
   return undefined;
 });
 
 When('that host sends OPTIONS and an INVITE for a new number to the SBC\'s public address', async function (this: SbcWorld) {
-  const host = state(this).host;
-  check(host, () => 'no public host was blocked in this scenario');
+  const host = this.blocking.blockedHost();
   const token = `options-${this.newNumber('the OPTIONS').slice(1)}`;
   this.numbers.set('the OPTIONS', token);
   const number = this.newNumber();
@@ -108,14 +88,13 @@ Then('neither request got any answer', function (this: SbcWorld) {
   for (const [role, what] of [['prober', 'OPTIONS'], ['caller', 'INVITE']] as const) {
     const r = this.result(role);
     const got = r.messages.filter((m) => m.direction === 'received');
-    check(got.length === 0, () => `${this.ids}: the blocked address ${state(this).host?.ip} got ${got.length} answer(s) to its ${what}; a blocked address must get none:\n${describeRun(r)}`);
+    check(got.length === 0, () => `${this.ids}: the blocked address ${this.blocking.host?.ip} got ${got.length} answer(s) to its ${what}; a blocked address must get none:\n${describeRun(r)}`);
     check(r.outcome === 'all-calls-succeeded', () => `${this.ids}: the ${what} of the blocked address did not run as scripted:\n${describeRun(r)}`);
   }
 });
 
 When('that host sends OPTIONS to the SBC\'s public address', async function (this: SbcWorld) {
-  const host = state(this).host;
-  check(host, () => 'no public host was blocked in this scenario');
+  const host = this.blocking.blockedHost();
   const token = `options-${this.newNumber('the OPTIONS').slice(1)}`;
   this.numbers.set('the OPTIONS', token);
   await this.runPublicSipp('prober', 'uac-options-unanswered.xml', { localIp: host.ip, localPort: host.port, service: token, extra: ['-d', '3000'] });
@@ -124,20 +103,19 @@ When('that host sends OPTIONS to the SBC\'s public address', async function (thi
 Then('its OPTIONS got no answer', function (this: SbcWorld) {
   const r = this.result('prober');
   const got = r.messages.filter((m) => m.direction === 'received');
-  check(got.length === 0, () => `${this.ids}: OPTIONS from the blocked address ${state(this).host?.ip} got ${got.map((m) => m.status).join(', ')}; a blocked address must get no answer:\n${describeRun(r)}`);
+  check(got.length === 0, () => `${this.ids}: OPTIONS from the blocked address ${this.blocking.host?.ip} got ${got.map((m) => m.status).join(', ')}; a blocked address must get no answer:\n${describeRun(r)}`);
   check(r.outcome === 'all-calls-succeeded', () => `${this.ids}: the OPTIONS of the blocked address did not run as scripted:\n${describeRun(r)}`);
 });
 
 When('that host sends OPTIONS and an INVITE for a new number over TLS to the SBC\'s public address', async function (this: SbcWorld) {
-  const host = state(this).host;
-  check(host, () => 'no public host was blocked in this scenario');
+  const host = this.blocking.blockedHost();
   const { address, tls } = this.ctx.profile.sbc.public;
   if (tls === undefined) return this.incomplete(`${this.ids}: the SUT profile names no public TLS port`);
   const token = `options-${this.newNumber('the OPTIONS').slice(1)}`;
   this.numbers.set('the OPTIONS', token);
   const number = this.newNumber();
   const result: NonNullable<BlockingState['tls']> = { connected: false, answers: [], notes: [] };
-  state(this).tls = result;
+  this.blocking.tls = result;
   let client: SipClient | undefined;
   try {
     client = await SipClient.connectTls({ remote: { ip: address, port: tls }, ca: readFileSync(this.ctx.state.pki.caCert), localIp: host.ip, user: '+31201110000', timers: { t1Ms: 100 } });
@@ -170,9 +148,9 @@ When('that host sends OPTIONS and an INVITE for a new number over TLS to the SBC
 });
 
 Then('neither TLS request got any answer', function (this: SbcWorld) {
-  const r = state(this).tls;
+  const r = this.blocking.tls;
   check(r, () => 'no TLS request was sent by the blocked host in this scenario');
-  check(r.answers.length === 0, () => `${this.ids}: the address ${state(this).host?.ip}, blocked at run time, was served over TLS: ${r.answers.join('; ')}; a blocked address gets no answer on any transport`);
+  check(r.answers.length === 0, () => `${this.ids}: the address ${this.blocking.host?.ip}, blocked at run time, was served over TLS: ${r.answers.join('; ')}; a blocked address gets no answer on any transport`);
 });
 
 Then('no core server received anything of that host\'s requests', function (this: SbcWorld) {
@@ -183,8 +161,7 @@ Then('no core server received anything of that host\'s requests', function (this
 });
 
 When('that host sends OPTIONS and places a call to a new number', async function (this: SbcWorld) {
-  const host = state(this).host;
-  check(host, () => 'no public host was blocked in this scenario');
+  const host = this.blocking.blockedHost();
   const token = `options-${this.newNumber('the OPTIONS').slice(1)}`;
   await this.runPublicSipp('prober', 'uac-options.xml', { localIp: host.ip, localPort: host.port, service: token, recvTimeoutMs: 3000 });
   await this.runPublicSipp('caller', 'uac-invite-answered.xml', { localIp: host.ip, localPort: host.port, mediaIp: host.ip, service: this.newNumber(), keys: { from: '+31201110000' }, extra: ['-d', '1000'] });
@@ -236,7 +213,7 @@ When('the attacker floods the SBC with INVITEs and OPTIONS at {int} requests\\/s
     blast({ localIp: this.ctx.state.addresses.attacker, target: { ip: sbc, port: this.ctx.profile.sbc.public.udp }, ratePerS: rate, durationMs: seconds * 1000, settleMs: 2000, build }),
     this.runPublicSipp('caller', 'uac-invite-answered.xml', { service: legit, calls, rate: 2, keys: { from: '+31201110000' }, extra: ['-d', '500'] }),
   ]);
-  state(this).flood = { result, numberPrefix };
+  this.blocking.flood = { result, numberPrefix };
   const onset = silenceOnset(result);
   writeFileSync(join(this.evidenceDir, 'flood.json'), JSON.stringify({
     rate, seconds, requests: result.records.length, answered: onset.answered, silenceAfterMs: onset.afterMs, silent: onset.silent,
@@ -246,7 +223,7 @@ When('the attacker floods the SBC with INVITEs and OPTIONS at {int} requests\\/s
 });
 
 Then('the SBC stopped answering the attacker within {int} s of the flood\'s start, for the rest of the flood', function (this: SbcWorld, seconds: number) {
-  const flood = state(this).flood;
+  const flood = this.blocking.flood;
   check(flood, () => 'no flood was sent in this scenario');
   const { result } = flood;
   const onset = silenceOnset(result);
@@ -258,7 +235,7 @@ Then('the SBC stopped answering the attacker within {int} s of the flood\'s star
 });
 
 Then('none of the attacker\'s requests after that reached the core', function (this: SbcWorld) {
-  const flood = state(this).flood;
+  const flood = this.blocking.flood;
   check(flood, () => 'no flood was sent in this scenario');
   const first = silenceOnset(flood.result).first?.index ?? Number.POSITIVE_INFINITY;
   const leaked = this.ctx.core.receivedContaining(flood.numberPrefix).flatMap((r) =>
@@ -290,13 +267,13 @@ When('the attacker scans {int} extensions with OPTIONS as {string}', async funct
       return { callId, method: 'OPTIONS', data: sipRequest('OPTIONS', String(100 + i), callId, local, sbc, [`User-Agent: ${agent}`, 'Accept: application/sdp']) };
     },
   });
-  state(this).scan = { result, token };
+  this.blocking.scan = { result, token };
   const answered = result.records.filter((r) => r.answers.length > 0);
   this.notes.push(`scan: ${result.records.length} OPTIONS as "${agent}", ${answered.length} answered`);
 });
 
 Then('none of the scan\'s requests got any answer', function (this: SbcWorld) {
-  const scan = state(this).scan;
+  const scan = this.blocking.scan;
   check(scan, () => 'no scan was sent in this scenario');
   const answered = scan.result.records.filter((r) => r.answers.length > 0);
   check(answered.length === 0, () =>
@@ -304,7 +281,7 @@ Then('none of the scan\'s requests got any answer', function (this: SbcWorld) {
 });
 
 Then('no core server received anything of the scan', function (this: SbcWorld) {
-  const scan = state(this).scan;
+  const scan = this.blocking.scan;
   check(scan, () => 'no scan was sent in this scenario');
   const leaked = this.ctx.core.receivedContaining(scan.token);
   check(leaked.length === 0, () => `IN-01: the scan reached the core: ${leaked.map((r) => `${r.server} (${r.messages.length} messages)`).join(', ')}`);

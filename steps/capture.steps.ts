@@ -13,20 +13,8 @@ import { probeTcp, type TcpProbeResult } from '../harness/sip/probe-tcp';
 import { run } from '../harness/util/process';
 import { check, describeRun } from './assertions';
 import { auditScope, coreScope, onScenarioEnd, runCaptures, tlsKeylogFile, tlsNote, writeCoreAudit } from './capture.hooks';
+import type { IsolationProbe } from './support/capture';
 import type { SbcWorld } from './world';
-
-interface IsolationProbe {
-  proto: 'udp' | 'tcp';
-  target: string;
-  outcome: string;
-  /** A UDP answer came back, or the TCP handshake completed: a flow was opened. */
-  opened: boolean;
-  received: string;
-  errorCode?: string;
-}
-
-const isolationProbes = new WeakMap<SbcWorld, IsolationProbe[]>();
-const sipPortProbes = new WeakMap<SbcWorld, TcpProbeResult>();
 
 const PROBE_TIMEOUT_MS = 1500;
 
@@ -83,13 +71,13 @@ When('it sends a UDP datagram and opens a TCP connection to every core address a
       })),
     ]),
   );
-  isolationProbes.set(this, results);
+  this.capture.isolationProbes = results;
   writeFileSync(join(this.evidenceDir, 'isolation-probes.json'), JSON.stringify({ from: localIp, timeoutMs: PROBE_TIMEOUT_MS, probes: results }, null, 2));
   this.notes.push(...results.map(describeProbe));
 });
 
 Then('none of them is answered or accepted', function (this: SbcWorld) {
-  const probes = isolationProbes.get(this);
+  const probes = this.capture.isolationProbes;
   check(probes, () => 'no isolation probes were sent in this scenario');
   // Probes that never left the public host would prove nothing about the SBC host.
   const unsent = probes.filter((p) => p.errorCode === 'ENETUNREACH');
@@ -132,13 +120,13 @@ Then('every packet the core zone received from outside came from the SBC\'s core
 When('a public host opens a TCP connection to the SBC\'s public SIP port and sends OPTIONS', async function (this: SbcWorld) {
   const port = this.ctx.profile.sbc.public.udp;
   const r = await probeTcp(this.sbcPublic, port, 3000, { localIp: this.publicEndpoint().ip });
-  sipPortProbes.set(this, r);
+  this.capture.sipPortProbe = r;
   writeFileSync(join(this.evidenceDir, 'tcp-probe.json'), JSON.stringify({ target: `${this.sbcPublic}:${port}`, ...r }, null, 2));
   this.notes.push(`TCP ${this.sbcPublic}:${port}: ${r.outcome}${r.errorCode ? ` (${r.errorCode})` : ''}, connected ${r.connected}, ${r.elapsedMs} ms`);
 });
 
 Then('the connection is refused or closed without any SIP answer', function (this: SbcWorld) {
-  const r = sipPortProbes.get(this);
+  const r = this.capture.sipPortProbe;
   check(r, () => 'no TCP probe was made in this scenario');
   const target = `${this.sbcPublic}:${this.ctx.profile.sbc.public.udp}`;
   check(r.received === '', () => `GEN-08: the SBC answered over TCP on ${target}:\n${r.received.slice(0, 600)}`);

@@ -109,7 +109,7 @@ Given('the CDR database is stopped', async function (this: SbcWorld) {
   };
   // Registered with the stop itself: whatever fails later in the scenario, the next one finds the database up.
   this.onScenarioEnd(end);
-  this.cdrOutage = { stoppedAt: Date.now(), end };
+  this.cdr.outage = { stoppedAt: Date.now(), end };
   this.notes.push(`CDR database stopped at ${new Date().toISOString()}`);
   return undefined;
 });
@@ -128,7 +128,7 @@ When('{int} public callers each dial a new number over UDP and hang up after {in
 });
 
 Given('the CDR database is started again after being down for {int} s', async function (this: SbcWorld, seconds: number) {
-  const outage = this.cdrOutage;
+  const outage = this.cdr.outage;
   check(outage, () => 'GEN-05: the scenario did not stop the CDR database first');
   const wait = outage.stoppedAt + seconds * 1000 - Date.now();
   if (wait > 0) await new Promise((r) => setTimeout(r, wait));

@@ -1,15 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { After, Before, Given, Then, When } from '@cucumber/cucumber';
+import { Given, Then, When } from '@cucumber/cucumber';
 import {
   MediaEndpoint, RemoteMediaEndpoint, cryptoAttrValue, firstSupportedCrypto, generateCryptoAttr,
   type CryptoAttr, type EndpointStats, type ReceiveStats,
 } from '../harness/media';
-import { SipClient, buildSdp, parseSdp, sdesCrypto, type IncomingCall, type OutgoingCall, type ParsedSdp, type SdpMedia, type SipResponse } from '../harness/sip';
+import { SipClient, buildSdp, parseSdp, sdesCrypto, type ParsedSdp, type SdpMedia } from '../harness/sip';
 import type { TracedMessage } from '../harness/sipp/messages';
 import { setEnumRecords } from '../topology/services/knot';
 import { check, describeRun, ladder } from './assertions';
 import { coreCall } from './routing-world';
+import type { MediaState } from './support/media';
 import type { SbcWorld } from './world';
 
 /** Where scenarios/uas-answer-media.xml tells the SBC to send the core leg's media, on every core server. */
@@ -18,72 +19,14 @@ const MAX_LOSS = 0.01;
 const CALLER_NUMBER = '+31201110000';
 const SRTP_SUITE = 'AES_CM_128_HMAC_SHA1_80';
 
-/** What one media scenario holds on to: the SIP legs, the media endpoints and what they measured. */
-export interface MediaScenario {
-  /** The requirement the scenario proves (its @XXX-nn tag), for failure messages. */
-  req: string;
-  caller?: SipClient;
-  call?: OutgoingCall;
-  final?: SipResponse;
-  callerMedia?: MediaEndpoint;
-  ourKey?: CryptoAttr;
-  sbcKey?: CryptoAttr;
-  coreMedia: Map<string, RemoteMediaEndpoint>;
-  coreServer?: string;
-  callerStats?: EndpointStats;
-  coreStats?: EndpointStats;
-  /** Why no media was sent: the SDP pointed a side at an address other than the SBC's (media not anchored). */
-  unanchored?: string;
-  device?: SipClient;
-  deviceAddress?: string;
-  deviceCalls: IncomingCall[];
-}
-
-const scenarios = new WeakMap<SbcWorld, MediaScenario>();
-
-export function media(world: SbcWorld): MediaScenario {
-  let s = scenarios.get(world);
-  if (!s) {
-    s = { req: 'MEDIA', coreMedia: new Map(), deviceCalls: [] };
-    scenarios.set(world, s);
-  }
-  return s;
-}
-
-Before(function (this: SbcWorld, { pickle }) {
-  const tag = pickle.tags.map((t) => t.name.slice(1)).find((t) => /^[A-Z]+-\d+$/.test(t));
-  if (tag) media(this).req = tag;
-});
-
-/** How long the undo waits for the BYE's answer: well inside the hook's own time-out, so the closes below always run. */
-const HANG_UP_WAIT_MS = 8_000;
-
-After({ timeout: 20_000 }, async function (this: SbcWorld) {
-  const s = scenarios.get(this);
-  if (!s) return;
-  try {
-    await Promise.race([hangUp(this), new Promise((r) => setTimeout(r, HANG_UP_WAIT_MS))]);
-    if (s.caller) await s.caller.writeLadder(join(this.evidenceDir, 'caller-sip.txt')).catch(() => undefined);
-    if (s.device) await s.device.writeLadder(join(this.evidenceDir, 'device-sip.txt')).catch(() => undefined);
-  } finally {
-    // Every socket and media agent goes, whatever happened above: a leaked one fails later scenarios (EADDRINUSE).
-    await Promise.all([
-      s.caller?.close(),
-      s.device?.close(),
-      s.callerMedia?.close(),
-      ...[...s.coreMedia.values()].map((ep) => ep.close()),
-    ].map((p) => p?.catch(() => undefined)));
-  }
-});
-
 // ---------------------------------------------------------------- world additions
 
 /**
  * Opens a media endpoint on CORE_MEDIA_PORT of every core server, in the core namespace. Each one is
- * recorded (so the After hook closes it) as soon as it is open, also when another fails to open.
+ * recorded (so the scenario's undo closes it) as soon as it is open, also when another fails to open.
  */
 async function openCoreMedia(world: SbcWorld): Promise<void> {
-  const s = media(world);
+  const s = world.media;
   const { state } = world.ctx;
   const results = await Promise.allSettled(state.addresses.coreServers.map(async (address) => {
     const ep = await RemoteMediaEndpoint.open({
@@ -103,7 +46,7 @@ export interface DialOptions {
 
 /** A public caller (the suite's SIP client) dials a new number with its own media endpoint ready. */
 export async function dial(world: SbcWorld, o: DialOptions): Promise<void> {
-  const s = media(world);
+  const s = world.media;
   const { profile, state } = world.ctx;
   const ip = world.publicEndpoint().ip;
   const number = world.newNumber();
@@ -138,12 +81,12 @@ export async function dial(world: SbcWorld, o: DialOptions): Promise<void> {
   world.notes.push(`caller ${ip} (${o.transport}) offered ${o.codecs.join(', ')}${o.srtp ? ' over RTP/SAVP' : ''}; final: ${s.final ? `${s.final.status} ${s.final.reason}` : 'none'}`);
 }
 
-export function callerLadder(s: MediaScenario): string {
+export function callerLadder(s: MediaState): string {
   return s.caller ? s.caller.ladder.toText() : '  (no SIP client)';
 }
 
 export function answered(world: SbcWorld): { sdp: ParsedSdp; audio: SdpMedia } {
-  const s = media(world);
+  const s = world.media;
   check(s.final, () => `${s.req}: the caller got no final answer to its INVITE for ${world.number()}:\n${callerLadder(s)}`);
   check(s.final.status === 200, () => `${s.req}: the caller's INVITE for ${world.number()} was answered ${s.final!.status} ${s.final!.reason}, expected 200 OK`);
   const sdp = parseSdp(s.final.body);
@@ -154,7 +97,7 @@ export function answered(world: SbcWorld): { sdp: ParsedSdp; audio: SdpMedia } {
 
 /** The INVITE the core received for this scenario's number; waits for the core server's trace. */
 export async function coreInvite(world: SbcWorld): Promise<{ server: string; invite: TracedMessage }> {
-  const s = media(world);
+  const s = world.media;
   const number = world.number();
   for (let i = 0; i < 20; i++) {
     const receipts = world.ctx.core.receivedFor(number);
@@ -183,7 +126,7 @@ function cryptoValues(m: SdpMedia): string[] {
  * anchored) nothing is sent, since no packet could cross the zones, and the checks say why.
  */
 async function exchangeMedia(world: SbcWorld, packets: number): Promise<void> {
-  const s = media(world);
+  const s = world.media;
   const { audio } = answered(world);
   const { server, invite } = await coreInvite(world);
   const coreOffer = activeAudio(parseSdp(invite.body))[0];
@@ -211,7 +154,7 @@ async function exchangeMedia(world: SbcWorld, packets: number): Promise<void> {
   s.coreStats = await coreEp.stats();
   world.notes.push(`caller media to ${audio.address}:${audio.port}: ${summarizeStats(s.callerStats)}`);
   world.notes.push(`core ${server} media to ${coreOffer.address}:${coreOffer.port}: ${summarizeStats(s.coreStats)}`);
-  await hangUp(world);
+  await s.hangUp(world.notes);
 }
 
 function summarizeStats(st: EndpointStats): string {
@@ -221,16 +164,10 @@ function summarizeStats(st: EndpointStats): string {
     + `payload types ${r.payloadTypes.join(',') || '-'}, jitter ${r.jitterMs.toFixed(1)} ms, from ${r.sources.map((x) => `${x.address}:${x.port}`).join(', ') || 'nobody'}`;
 }
 
-/** BYE from the caller if its call is still up (also after a failed check, so no call is left hanging). */
-export async function hangUp(world: SbcWorld): Promise<void> {
-  const s = media(world);
-  if (s.call?.state !== 'confirmed') return;
-  await s.call.bye().catch((err: unknown) => world.notes.push(`BYE failed: ${(err as Error).message}`));
-}
 
 /** Loss, integrity and origin of what one side received; `who` names it in messages. */
 function checkReceived(world: SbcWorld, r: ReceiveStats | undefined, o: { who: string; from: string; g711Only?: boolean }): void {
-  const s = media(world);
+  const s = world.media;
   check(r, () => `${s.req}: ${o.who} measured nothing (media was never exchanged)`);
   if (s.unanchored) check(false, () => `${s.req}: ${o.who} received no media: ${s.unanchored}`);
   const seen = () => `received ${r.received} datagrams, ${r.accepted} intact of ${r.expected} expected, ${r.payloadCheckFailures} failed the payload check, `
@@ -301,7 +238,7 @@ export function checkPlainRtp(world: SbcWorld, server: string, body: string, wha
 
 /** GEN-09: an SDP answer the caller received is RTP/SAVP with an SRTP_SUITE key that is not the caller's own. */
 export function checkSrtpAnswer(world: SbcWorld, audio: SdpMedia, what: string): CryptoAttr {
-  const s = media(world);
+  const s = world.media;
   check(audio.profile === 'RTP/SAVP', () => `${world.ids}: the SBC answered ${what} with ${audio.profile}; an SRTP offer needs an RTP/SAVP answer`);
   const values = cryptoValues(audio);
   const key = firstSupportedCrypto(values);
@@ -313,30 +250,30 @@ export function checkSrtpAnswer(world: SbcWorld, audio: SdpMedia, what: string):
 Then('the INVITE the core server received offers G.711 and no other codec', async function (this: SbcWorld) {
   const { server, invite } = await coreInvite(this);
   checkG711Only(this, server, invite.body, 'the INVITE');
-  media(this).coreServer = server;
+  this.media.coreServer = server;
 });
 
 Then('the caller\'s INVITE was answered {int}', function (this: SbcWorld, status: number) {
-  const s = media(this);
+  const s = this.media;
   check(s.final, () => `${s.req}: the caller got no final answer to its INVITE for ${this.number()}; expected ${status}:\n${callerLadder(s)}`);
   check(s.final.status === status, () => `${s.req}: the caller's INVITE for ${this.number()} was answered ${s.final!.status} ${s.final!.reason}; expected ${status}`);
 });
 
 Then('no core server received an INVITE for that number', async function (this: SbcWorld) {
-  const s = media(this);
+  const s = this.media;
   await new Promise((r) => setTimeout(r, 500));
   const receipts = this.ctx.core.receivedFor(this.number());
   check(receipts.length === 0, () => `${s.req}: the INVITE for ${this.number()} reached core server ${receipts.map((r) => r.server).join(', ')} though it had to be refused first:\n${receipts.map((r) => ladder(r.messages)).join('\n')}`);
 });
 
 Then('the core server received the caller\'s media intact, as plain G.711, only from the SBC\'s core address', function (this: SbcWorld) {
-  const s = media(this);
+  const s = this.media;
   checkReceived(this, s.coreStats?.received, { who: `core server ${s.coreServer ?? '?'}`, from: this.ctx.profile.sbc.core.address, g711Only: true });
   check(s.coreStats!.received.authenticated === 0, () => `${s.req}: the core leg carried SRTP; it must be plain RTP`);
 });
 
 Then('the caller received the core server\'s media intact, only from the SBC\'s public address', function (this: SbcWorld) {
-  checkReceived(this, media(this).callerStats?.received, { who: 'the caller', from: this.sbcPublic });
+  checkReceived(this, this.media.callerStats?.received, { who: 'the caller', from: this.sbcPublic });
 });
 
 Then('the caller saw the call answered with RTP\\/SAVP and an AES_CM_128_HMAC_SHA1_80 key of the SBC\'s own', function (this: SbcWorld) {
@@ -349,7 +286,7 @@ Then('the INVITE the core server received offers plain RTP\\/AVP without any key
 });
 
 Then('the caller received SRTP that authenticates and decrypts with the SBC\'s key, intact, only from the SBC\'s public address', function (this: SbcWorld) {
-  const s = media(this);
+  const s = this.media;
   if (s.unanchored) check(false, () => `${this.ids}: the caller received no media: ${s.unanchored}`);
   check(s.sbcKey, () => `${this.ids}: the SBC gave the caller no SRTP key it could use, so its media cannot be checked`);
   const r = s.callerStats?.received;
@@ -361,7 +298,7 @@ Then('the caller received SRTP that authenticates and decrypts with the SBC\'s k
 // ---------------------------------------------------------------- OUT-03: outbound over TLS
 
 Given('a public device accepts calls over TLS', async function (this: SbcWorld) {
-  const s = media(this);
+  const s = this.media;
   const { state } = this.ctx;
   const ip = this.publicEndpoint().ip;
   s.deviceAddress = ip;
@@ -376,7 +313,7 @@ Given('a public device accepts calls over TLS', async function (this: SbcWorld) 
 });
 
 Given(/^the ENUM record of a new number points at that device (over TLS|with a sips: URI)$/, async function (this: SbcWorld, form: string) {
-  const s = media(this);
+  const s = this.media;
   const number = this.newNumber();
   // Both forms mean TLS (RFC 3261 19.1.2, 26.2): a sips: URI carries no transport parameter.
   const uri = form === 'over TLS' ? `sip:${number}@${s.deviceAddress}:5061;transport=tls` : `sips:${number}@${s.deviceAddress}:5061`;
@@ -388,7 +325,7 @@ When('a core server calls that number over UDP offering plain RTP', async functi
 });
 
 Then('the device received an INVITE over TLS offering RTP\\/SAVP with an AES_CM_128_HMAC_SHA1_80 key', function (this: SbcWorld) {
-  const s = media(this);
+  const s = this.media;
   const call = s.deviceCalls[0];
   check(call, () => `${this.ids}: the public TLS device got no INVITE for ${this.number()}; the core caller saw:\n${describeRun(this.result('core-caller'))}`);
   const audio = call.offer?.media.find((m) => m.type === 'audio' && m.port !== 0);

@@ -23,15 +23,6 @@ import { cdrReader } from './cdr.steps';
 import { sutControl } from './sbc-restart.steps';
 import type { SbcWorld } from './world';
 
-interface ProcessNote {
-  /** The pid the profile's health URL reports, if it reports one. */
-  healthPid?: number;
-  /** The pid the topology started, when it started the SBC. */
-  startedPid?: number;
-}
-
-const noted = new WeakMap<SbcWorld, ProcessNote>();
-
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -53,7 +44,7 @@ Given('the SBC\'s process is noted', async function (this: SbcWorld) {
     return 'skipped';
   }
   if (startedPid !== undefined) check(alive(startedPid), () => `the SBC process ${startedPid} the topology started is not running before the test`);
-  noted.set(this, { ...(health?.pid === undefined ? {} : { healthPid: health.pid }), ...(startedPid === undefined ? {} : { startedPid }) });
+  this.robustness.process = { ...(health?.pid === undefined ? {} : { healthPid: health.pid }), ...(startedPid === undefined ? {} : { startedPid }) };
   this.notes.push(`SBC process before: health pid ${health?.pid ?? '-'}, started pid ${startedPid ?? '-'}`);
   return undefined;
 });
@@ -132,7 +123,7 @@ Then('the caller\'s call was answered and ended normally', function (this: SbcWo
 });
 
 Then('the SBC is still the same process, alive and healthy', async function (this: SbcWorld) {
-  const before = noted.get(this);
+  const before = this.robustness.process;
   check(before, () => 'the SBC process was not noted before the corpus');
   if (before.startedPid !== undefined) check(alive(before.startedPid), () => `robustness: the SBC process ${before.startedPid} is gone after the malformed corpus (crashed)`);
   if (before.healthPid !== undefined) {
@@ -154,14 +145,6 @@ function positiveIntFromEnv(name: string, fallback: number, min: number): number
   return Number(raw);
 }
 
-const runs = new WeakMap<SbcWorld, RobustnessRun>();
-
-function robustRun(world: SbcWorld): RobustnessRun {
-  const r = runs.get(world);
-  check(r, () => 'the generated corpus was not fired in this scenario');
-  return r;
-}
-
 When('public hosts fire the generated robustness corpus at the SBC over UDP and TLS', { timeout: 60 * 60 * 1000 }, async function (this: SbcWorld) {
   const cases = positiveIntFromEnv('SBCX_ROBUSTNESS_CASES', DEFAULT_CASES, 1);
   const seed = positiveIntFromEnv('SBCX_ROBUSTNESS_SEED', DEFAULT_SEED, 0);
@@ -169,7 +152,7 @@ When('public hosts fire the generated robustness corpus at the SBC over UDP and 
   const pub = this.ctx.profile.sbc.public;
   const hosts = this.ctx.state.addresses.publicHosts;
   const prefix = this.newNumber('the corpus');
-  const before = noted.get(this);
+  const before = this.robustness.process;
   let lastPid = before?.healthPid;
   const { core } = runCaptures();
   const cdr = cdrReader(this);
@@ -208,7 +191,7 @@ When('public hosts fire the generated robustness corpus at the SBC over UDP and 
     ...(cdr ? { cdrRows: async () => (await cdr.rows()).map((r) => ({ callId: r.callId, dstNumber: r.dstNumber })) } : {}),
     log: (line) => this.notes.push(line),
   });
-  runs.set(this, run);
+  this.robustness.run = run;
   const file = writeSummary(this.ctx.state.reportDir, run.summary, run.outcomes);
   writeFileSync(join(this.evidenceDir, 'robustness-summary.json'), JSON.stringify(run.summary, null, 2));
   this.notes.push(describeSummary(run.summary), `summary: ${file}`);
@@ -222,21 +205,21 @@ function failuresLike(run: RobustnessRun, pattern: RegExp, max = 15): string {
 }
 
 Then('the SBC stayed the same process and answered OPTIONS within 2 s throughout', function (this: SbcWorld) {
-  const run = robustRun(this);
+  const run = this.robustness.run;
   const s = run.summary;
   check(s.detail.probes.sent > 0, () => 'robustness: no health probe was sent during the corpus');
   check(s.crashes === 0, () => `robustness: ${s.crashes} health probe(s) failed or the SBC process was lost:\n${failuresLike(run, /OPTIONS|process|pid|health/)}`);
 });
 
 Then('every case got an answer or a documented drop, and none a 5xx for the caller\'s fault', function (this: SbcWorld) {
-  const run = robustRun(this);
+  const run = this.robustness.run;
   const s = run.summary;
   check(s.detail.unanswered === 0, () => `robustness: ${s.detail.unanswered} case(s) got no answer and are no documented drop:\n${failuresLike(run, /no answer at all|no final answer/)}`);
   check(s.fiveXxForCallerFault === 0, () => `robustness: ${s.fiveXxForCallerFault} case(s) answered 5xx for the caller's fault:\n${failuresLike(run, /for the caller's fault/)}`);
 });
 
 Then('nothing a core server received breaks the core\'s limits', function (this: SbcWorld) {
-  const run = robustRun(this);
+  const run = this.robustness.run;
   const s = run.summary;
   check(s.detail.coreMessagesChecked > 0, () => 'robustness: no message of the corpus reached a core server, so nothing was audited (is the core capture running?)');
   check(s.coreMessagesOverLimit === 0, () => `robustness: ${s.coreMessagesOverLimit} message(s) a core server received are over its limits:\n${failuresLike(run, /over its limits/)}`);
@@ -244,14 +227,14 @@ Then('nothing a core server received breaks the core\'s limits', function (this:
 });
 
 Then('every call the corpus started has ended', function (this: SbcWorld) {
-  const run = robustRun(this);
+  const run = this.robustness.run;
   const s = run.summary;
   check(s.detail.callsCompleted > 0, () => 'robustness: the corpus completed no call at all, so the SBC served nobody while under attack');
   check(s.callsLeftOpen === 0, () => `robustness: ${s.callsLeftOpen} call(s) the corpus started are still open:\n${failuresLike(run, /call left open/)}`);
 });
 
 Then('every completed call of the corpus has its CDR', function (this: SbcWorld) {
-  const run = robustRun(this);
+  const run = this.robustness.run;
   const s = run.summary;
   if (s.cdrsMissing === null) return 'skipped';
   check(s.cdrsMissing === 0, () => `robustness: ${s.cdrsMissing} completed call(s) have no CDR row:\n${failuresLike(run, /without a CDR/)}`);

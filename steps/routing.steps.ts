@@ -9,7 +9,7 @@ import type { EnumRecord } from '../topology/enum-zone';
 import { check, describeRun } from './assertions';
 import {
   coreSip,
-  addDestination, coreCall, destination, finalStatus, firstAnswerFrom, firstInviteTo, parseBehaviour, publicSip, routing, startLine,
+  addDestination, coreCall, destination, finalStatus, firstAnswerFrom, firstInviteTo, parseBehaviour, publicSip, startLine,
 } from './routing-world';
 import type { SbcWorld } from './world';
 
@@ -145,21 +145,21 @@ function landings(world: SbcWorld, numbers: string[]): Array<string | undefined>
 }
 
 When('public callers place {int} calls, one after the other, each to a new number', async function (this: SbcWorld, count: number) {
-  routing(this).inboundNumbers = await publicCalls(this, count);
+  this.routing.inboundNumbers = await publicCalls(this, count);
 });
 
 Given('core server {int} is down', async function (this: SbcWorld, index: number) {
   const address = this.ctx.state.addresses.coreServers[index - 1];
   check(address, () => `the topology has no core server ${index}`);
   await this.ctx.core.stopServer(address);
-  routing(this).downServer = address;
+  this.routing.downServer = address;
   this.onScenarioEnd(() => this.ctx.core.ensure('answer'));
 });
 
 When('core server {int} is started again', async function (this: SbcWorld, index: number) {
   const address = this.ctx.state.addresses.coreServers[index - 1]!;
   await this.ctx.core.startServer(address);
-  routing(this).downServer = undefined;
+  this.routing.downServer = undefined;
 });
 
 Then('within {int} s a new public call lands on core server {int}', async function (this: SbcWorld, seconds: number, index: number) {
@@ -182,7 +182,7 @@ Then('within {int} s a new public call lands on core server {int}', async functi
 });
 
 Then('every call was answered and completed', function (this: SbcWorld) {
-  const numbers = routing(this).inboundNumbers ?? [];
+  const numbers = this.routing.inboundNumbers;
   numbers.forEach((_n, i) => {
     const r = this.result(`caller-${i + 1}`);
     check(r.outcome === 'all-calls-succeeded', () => `${this.ids}: call ${i + 1} of ${numbers.length} did not complete:\n${describeRun(r)}`);
@@ -190,7 +190,7 @@ Then('every call was answered and completed', function (this: SbcWorld) {
 });
 
 Then('each core server received {int} of them, in strict rotation', function (this: SbcWorld, each: number) {
-  const numbers = routing(this).inboundNumbers ?? [];
+  const numbers = this.routing.inboundNumbers;
   const landed = landings(this, numbers);
   const servers = this.ctx.state.addresses.coreServers;
   const show = landed.map((s, i) => `  call ${i + 1} -> ${s ?? 'no core server'}`).join('\n');
@@ -204,7 +204,7 @@ Then('each core server received {int} of them, in strict rotation', function (th
 });
 
 Then('the core-zone capture shows at most one of those calls sent to the stopped server, the one that found it down', async function (this: SbcWorld) {
-  const { inboundNumbers = [], downServer } = routing(this);
+  const { inboundNumbers = [], downServer } = this.routing;
   check(downServer, () => `${this.ids}: no core server was stopped in this scenario`);
   const { sip, file } = await coreSip();
   // The stopped server's own trace is empty whatever the SBC did: only the wire shows what was sent to it.
@@ -214,7 +214,7 @@ Then('the core-zone capture shows at most one of those calls sent to the stopped
 });
 
 Then('every one of those calls was answered within {int} s of its INVITE', function (this: SbcWorld, seconds: number) {
-  const numbers = routing(this).inboundNumbers ?? [];
+  const numbers = this.routing.inboundNumbers;
   const slow: string[] = [];
   numbers.forEach((_n, i) => {
     const r = this.result(`caller-${i + 1}`);
@@ -227,7 +227,7 @@ Then('every one of those calls was answered within {int} s of its INVITE', funct
 });
 
 Then('no call reached the stopped server and each other core server received at least {int}', function (this: SbcWorld, least: number) {
-  const { inboundNumbers = [], downServer } = routing(this);
+  const { inboundNumbers = [], downServer } = this.routing;
   const landed = landings(this, inboundNumbers);
   const show = landed.map((s, i) => `  call ${i + 1} -> ${s ?? 'no core server'}`).join('\n');
   check(!landed.includes(downServer), () => `${this.ids}: a call was answered by the stopped core server ${downServer}:\n${show}`);
@@ -249,7 +249,7 @@ Then('the public call reached a core server and destination {string} received no
   const landed = this.ctx.core.receivedFor(this.number());
   check(landed.length === 1, () => `${this.ids}: the public call to ${this.number()} reached ${landed.length} core servers; round robin sends it to exactly one`);
   check(destination(this, name).calls.length === 0, () => `${this.ids}: the public call to ${this.number()} was sent to the ENUM destination ${name}; public calls go to the core`);
-  routing(this).coreInvitesBefore = landed[0]!.messages.filter((m) => m.direction === 'received' && m.method === 'INVITE').length;
+  this.routing.coreInvitesBefore = landed[0]!.messages.filter((m) => m.direction === 'received' && m.method === 'INVITE').length;
 });
 
 Then('the core call reached destination {string} and no core server received it', function (this: SbcWorld, name: string) {
@@ -257,7 +257,7 @@ Then('the core call reached destination {string} and no core server received it'
   check(d.calls.length === 1, () => `${this.ids}: the core call to ${this.number()} did not reach the ENUM destination ${name} (${d.calls.length} INVITEs):\n${describeRun(this.result('core-caller'))}`);
   const landed = this.ctx.core.receivedFor(this.number());
   const invites = landed.flatMap((l) => l.messages.filter((m) => m.direction === 'received' && m.method === 'INVITE')).length;
-  check(invites === (routing(this).coreInvitesBefore ?? 0), () => `${this.ids}: the core call to ${this.number()} was routed to a core server too; calls from the core go by ENUM`);
+  check(invites === (this.routing.coreInvitesBefore ?? 0), () => `${this.ids}: the core call to ${this.number()} was routed to a core server too; calls from the core go by ENUM`);
 });
 
 When('a host on the core network that is not a core server calls that number', async function (this: SbcWorld) {

@@ -8,6 +8,16 @@ import { loadSutProfile, type SutProfile } from '../harness/sut/profile';
 import { CoreServers, type CoreBehaviour } from '../topology/core-servers';
 import { REPO_ROOT } from '../topology/paths';
 import { readState, type TopologyState } from '../topology/state';
+import { BlockingState } from './support/blocking';
+import { CaptureState } from './support/capture';
+import { CdrState } from './support/cdr';
+import { MediaState } from './support/media';
+import { RegistrationState } from './support/registration';
+import { RestartState } from './support/restart';
+import { RobustnessState } from './support/robustness';
+import { RoutingState } from './support/routing';
+import type { ScenarioPart } from './support/scenario-part';
+import { TlsState } from './support/tls';
 
 /** State shared by every scenario of a run: the topology and the long-running core servers. */
 export interface RunContext {
@@ -54,8 +64,16 @@ export class SbcWorld extends World {
    * Call-IDs and local endpoints, so a per-scenario audit covers them as it covers the SIPp runs.
    */
   readonly exchanges = { callIds: new Set<string>(), endpoints: new Set<string>() };
-  /** A CDR database outage of this scenario (GEN-05): when it began and how to end it (also its undo). */
-  cdrOutage?: { stoppedAt: number; end: () => Promise<void> };
+  // The scenario's state by subject (steps/support): each part is new for every scenario and undone after it.
+  readonly media = new MediaState();
+  readonly routing = new RoutingState();
+  readonly cdr = new CdrState();
+  readonly registration = new RegistrationState();
+  readonly capture = new CaptureState();
+  readonly blocking = new BlockingState();
+  readonly robustness = new RobustnessState();
+  readonly restart = new RestartState();
+  readonly tls = new TlsState();
   /** Undo actions (a core behaviour switched, a route added), run after the scenario even when it failed. */
   private readonly cleanups: (() => Promise<void>)[] = [];
 
@@ -142,9 +160,24 @@ export class SbcWorld extends World {
     this.cleanups.push(fn);
   }
 
-  /** Runs the undo actions, last registered first; returns what failed. */
-  async runCleanups(): Promise<string[]> {
+  /**
+   * Undoes the scenario: first each part releases what it opened (the call is hung up, sockets and
+   * media agents close, callers stop), then the undo actions run, last registered first (users and
+   * routes removed, the core's behaviour restored). Returns what failed.
+   */
+  async undo(): Promise<string[]> {
     const problems: string[] = [];
+    // Media first: its hang-up needs the core servers as the scenario left them.
+    // The other parts hold results only; what they change elsewhere is undone by actions (onScenarioEnd).
+    const parts: ScenarioPart[] = [this.media, this.restart, this.routing, this.registration];
+    const scope = { evidenceDir: this.evidenceDir, notes: this.notes, sipp: this.sipp };
+    for (const part of parts) {
+      try {
+        await part.undo?.(scope);
+      } catch (err) {
+        problems.push(err instanceof Error ? err.message : String(err));
+      }
+    }
     for (const fn of this.cleanups.splice(0).reverse()) {
       try {
         await fn();
@@ -173,6 +206,7 @@ export class SbcWorld extends World {
   openEvidence(index: number, name: string, tags: string[] = []): void {
     this.scenarioName = name;
     this.requirementIds = tags.filter((t) => /^(GEN|IN|OUT)-\d+$/.test(t));
+    this.media.req = tags.find((t) => /^[A-Z]+-\d+$/.test(t)) ?? 'MEDIA';
     const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
     this.evidenceDir = join(this.ctx.state.reportDir, 'scenarios', `${String(index).padStart(3, '0')}-${slug}`);
     mkdirSync(this.evidenceDir, { recursive: true });
