@@ -13,6 +13,7 @@ import { provision, type ProvisionName } from '../harness/sut/provision';
 import { check, describeRun } from './assertions';
 import type { BlockingState } from './support/blocking';
 import type { SbcWorld } from './world';
+import { PUBLIC_CALLER_NUMBER } from '../harness/sipp/scenario-keys';
 
 /** Runs a provisioning action; undefined when the profile cannot do it (the step is then skipped). */
 async function provisionIp(world: SbcWorld, action: ProvisionName, ip: string): Promise<boolean> {
@@ -80,7 +81,7 @@ When('that host sends OPTIONS and an INVITE for a new number to the SBC\'s publi
   const number = this.newNumber();
   await Promise.all([
     this.runPublicSipp('prober', 'uac-options-unanswered.xml', { localIp: host.ip, localPort: host.port, service: token, extra: ['-d', '3000'] }),
-    this.runPublicSipp('caller', 'uac-invite-unanswered.xml', { localIp: host.ip, localPort: host.port + 1, mediaIp: host.ip, service: number, keys: { from: '+31201110000' }, extra: ['-d', '3000'] }),
+    this.runPublicSipp('caller', 'uac-invite-unanswered.xml', { localIp: host.ip, localPort: host.port + 1, mediaIp: host.ip, service: number, extra: ['-d', '3000'] }),
   ]);
 });
 
@@ -118,7 +119,7 @@ When('that host sends OPTIONS and an INVITE for a new number over TLS to the SBC
   this.blocking.tls = result;
   let client: SipClient | undefined;
   try {
-    client = await SipClient.connectTls({ remote: { ip: address, port: tls }, ca: readFileSync(this.ctx.state.pki.caCert), localIp: host.ip, user: '+31201110000', timers: { t1Ms: 100 } });
+    client = await SipClient.connectTls({ remote: { ip: address, port: tls }, ca: readFileSync(this.ctx.state.pki.caCert), localIp: host.ip, user: PUBLIC_CALLER_NUMBER, timers: { t1Ms: 100 } });
     result.connected = true;
   } catch (err) {
     // Closing the connection of a blocked source before (or during) the handshake is one way of not answering.
@@ -130,7 +131,7 @@ When('that host sends OPTIONS and an INVITE for a new number over TLS to the SBC
       if (options instanceof Error) result.notes.push(`OPTIONS: ${options.message}`);
       else result.answers.push(`OPTIONS answered ${options.status} ${options.reason}`);
       const sdp = buildSdp({ address: host.ip, port: 30000 + (host.port % 1000) * 2, codecs: ['PCMU', 'PCMA'] });
-      const call = await client.invite({ to: `sip:${number}@${address}:${tls};transport=tls`, from: `sip:+31201110000@${host.ip}`, sdp }).catch((err: unknown) => err as Error);
+      const call = await client.invite({ to: `sip:${number}@${address}:${tls};transport=tls`, from: `sip:${PUBLIC_CALLER_NUMBER}@${host.ip}`, sdp }).catch((err: unknown) => err as Error);
       if (call instanceof Error) result.notes.push(`INVITE: ${call.message}`);
       else {
         const final = await call.waitFinal(3000).catch((err: unknown) => err as Error);
@@ -164,7 +165,7 @@ When('that host sends OPTIONS and places a call to a new number', async function
   const host = this.blocking.blockedHost();
   const token = `options-${this.newNumber('the OPTIONS').slice(1)}`;
   await this.runPublicSipp('prober', 'uac-options.xml', { localIp: host.ip, localPort: host.port, service: token, recvTimeoutMs: 3000 });
-  await this.runPublicSipp('caller', 'uac-invite-answered.xml', { localIp: host.ip, localPort: host.port, mediaIp: host.ip, service: this.newNumber(), keys: { from: '+31201110000' }, extra: ['-d', '1000'] });
+  await this.runPublicSipp('caller', 'uac-invite-answered.xml', { localIp: host.ip, localPort: host.port, mediaIp: host.ip, service: this.newNumber(), extra: ['-d', '1000'] });
 });
 
 Then('its OPTIONS got 200 OK and its call was answered and ended', function (this: SbcWorld) {
@@ -211,7 +212,7 @@ When('the attacker floods the SBC with INVITEs and OPTIONS at {int} requests\\/s
   const legit = this.newNumber();
   const [result] = await Promise.all([
     blast({ localIp: this.ctx.state.addresses.attacker, target: { ip: sbc, port: this.ctx.profile.sbc.public.udp }, ratePerS: rate, durationMs: seconds * 1000, settleMs: 2000, build }),
-    this.runPublicSipp('caller', 'uac-invite-answered.xml', { service: legit, calls, rate: 2, keys: { from: '+31201110000' }, extra: ['-d', '500'] }),
+    this.runPublicSipp('caller', 'uac-invite-answered.xml', { service: legit, calls, rate: 2, extra: ['-d', '500'] }),
   ]);
   this.blocking.flood = { result, numberPrefix };
   const onset = silenceOnset(result);

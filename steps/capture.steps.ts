@@ -143,7 +143,7 @@ Given('the core servers reject calls with 486 Busy Here', async function (this: 
 
 When('a public caller dials a new number over UDP and is rejected', async function (this: SbcWorld) {
   const number = this.newNumber();
-  await this.runPublicSipp('caller', 'uac-invite-rejected-busy.xml', { service: number, keys: { from: '+31201110000' } });
+  await this.runPublicSipp('caller', 'uac-invite-rejected-busy.xml', { service: number });
 });
 
 Then('the public party\'s exchange went as scripted', function (this: SbcWorld) {

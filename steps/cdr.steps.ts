@@ -4,6 +4,7 @@ import { substitute } from '../harness/sut/profile';
 import { restartPostgres, stopPostgres } from '../topology/services/postgres';
 import { check, describeRun } from './assertions';
 import type { SbcWorld } from './world';
+import { PUBLIC_CALLER_NUMBER } from '../harness/sipp/scenario-keys';
 
 let reader: CdrReader | undefined;
 
@@ -57,7 +58,7 @@ Then('that row has the caller\'s number, the dialled number and the caller\'s ad
   const invite = sentInvite(this);
   const callerIp = /SIP\/2\.0\/\w+\s+([^:;\s]+)/.exec(invite.headers('via')[0] ?? '')?.[1];
   const problems: string[] = [];
-  if (row.srcNumber !== '+31201110000') problems.push(`source number ${JSON.stringify(row.srcNumber)}, expected "+31201110000"`);
+  if (row.srcNumber !== PUBLIC_CALLER_NUMBER) problems.push(`source number ${JSON.stringify(row.srcNumber)}, expected ${JSON.stringify(PUBLIC_CALLER_NUMBER)}`);
   if (row.dstNumber !== this.number()) problems.push(`destination number ${JSON.stringify(row.dstNumber)}, expected ${JSON.stringify(this.number())}`);
   if (row.remoteIp !== callerIp) problems.push(`remote IP ${JSON.stringify(row.remoteIp)}, expected the caller's ${callerIp}`);
   check(problems.length === 0, () => `${this.ids}: the CDR of call ${row.callId} has ${problems.join('; ')}`);
@@ -118,7 +119,7 @@ When('{int} public callers each dial a new number over UDP and hang up after {in
   const runs: Promise<unknown>[] = [];
   for (let i = 0; i < count; i++) {
     const number = this.newNumber(`call ${i + 1}`);
-    runs.push(this.runPublicSipp(`caller-${i + 1}`, 'uac-invite-answered.xml', { service: number, keys: { from: '+31201110000' }, extra: ['-d', String(seconds * 1000)] }));
+    runs.push(this.runPublicSipp(`caller-${i + 1}`, 'uac-invite-answered.xml', { service: number, extra: ['-d', String(seconds * 1000)] }));
     // Spread the calls a little, as real traffic would be.
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -12,11 +12,9 @@ import { check, describeRun, ladder } from './assertions';
 import { coreCall } from './routing-world';
 import type { MediaState } from './support/media';
 import type { SbcWorld } from './world';
+import { CORE_MEDIA_PORT, PUBLIC_CALLER_NUMBER } from '../harness/sipp/scenario-keys';
 
-/** Where scenarios/uas-answer-media.xml tells the SBC to send the core leg's media, on every core server. */
-const CORE_MEDIA_PORT = 41000;
 const MAX_LOSS = 0.01;
-const CALLER_NUMBER = '+31201110000';
 const SRTP_SUITE = 'AES_CM_128_HMAC_SHA1_80';
 
 // ---------------------------------------------------------------- world additions
@@ -57,20 +55,20 @@ export async function dial(world: SbcWorld, o: DialOptions): Promise<void> {
     const port = profile.sbc.public.tls;
     check(port !== undefined, () => `${s.req}: the SUT profile names no public TLS port; a TLS call cannot be placed`);
     try {
-      s.caller = await SipClient.connectTls({ remote: { ip: sbc, port }, ca: readFileSync(state.pki.caCert), localIp: ip, user: CALLER_NUMBER });
+      s.caller = await SipClient.connectTls({ remote: { ip: sbc, port }, ca: readFileSync(state.pki.caCert), localIp: ip, user: PUBLIC_CALLER_NUMBER });
     } catch (err) {
       check(false, () => `${s.req}: cannot open TLS to the SBC at ${sbc}:${port}: ${(err as Error).message}`);
     }
     target = `sip:${number}@${sbc}:${port};transport=tls`;
   } else {
-    s.caller = await SipClient.udp({ ip, user: CALLER_NUMBER });
+    s.caller = await SipClient.udp({ ip, user: PUBLIC_CALLER_NUMBER });
     target = `sip:${number}@${sbc}:${profile.sbc.public.udp}`;
   }
   if (o.srtp) s.ourKey = generateCryptoAttr({ suite: SRTP_SUITE });
   const sdp = buildSdp({
     address: ip, port: s.callerMedia.localPort, codecs: o.codecs, ...(s.ourKey ? { crypto: [cryptoAttrValue(s.ourKey)] } : {}),
   });
-  s.call = await s.caller.invite({ to: target, from: `sip:${CALLER_NUMBER}@${ip}`, sdp });
+  s.call = await s.caller.invite({ to: target, from: `sip:${PUBLIC_CALLER_NUMBER}@${ip}`, sdp });
   world.exchanges.callIds.add(s.call.callId);
   world.exchanges.endpoints.add(`${s.caller.local.ip}:${s.caller.local.port}`);
   try {

@@ -5,9 +5,10 @@ import { setEnumRecords } from '../topology/services/knot';
 import { REPO_ROOT } from '../topology/paths';
 import { check, describeRun } from './assertions';
 import { cdrReader } from './cdr.steps';
-import { CORE_CALLER_NUMBER, coreCall } from './routing-world';
+import { coreCall } from './routing-world';
 import type { SbcWorld } from './world';
 import type { CdrRow } from '../harness/cdr/cdr-reader';
+import { CORE_CALLER_NUMBER } from '../harness/sipp/scenario-keys';
 
 /*
  * GEN-05/06 for an outbound call: a core server calls a number whose ENUM record points at a public

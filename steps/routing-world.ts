@@ -11,13 +11,12 @@ import { REPO_ROOT } from '../topology/paths';
 import { runCaptures } from './capture.hooks';
 import type { Destination, DestinationBehaviour } from './support/routing';
 import type { SbcWorld } from './world';
+import { CORE_CALLER_NUMBER } from '../harness/sipp/scenario-keys';
 
 export type { Destination, DestinationBehaviour } from './support/routing';
 
 let corePortSeq = 0;
 
-/** The calling number of every core server call (a CDR's source number). */
-export const CORE_CALLER_NUMBER = '+31205550000';
 
 export function parseBehaviour(text: string): DestinationBehaviour {
   if (text === 'answers calls') return { kind: 'answer' };

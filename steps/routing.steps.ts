@@ -131,7 +131,7 @@ async function publicCalls(world: SbcWorld, count: number): Promise<string[]> {
   for (let i = 1; i <= count; i++) {
     const number = world.newNumber(`call ${i}`);
     numbers.push(number);
-    await world.runPublicSipp(`caller-${i}`, 'uac-invite-answered.xml', { service: number, keys: { from: '+31201110000' }, extra: ['-d', '200'] });
+    await world.runPublicSipp(`caller-${i}`, 'uac-invite-answered.xml', { service: number, extra: ['-d', '200'] });
   }
   return numbers;
 }
@@ -168,7 +168,7 @@ Then('within {int} s a new public call lands on core server {int}', async functi
   const landed: string[] = [];
   for (let i = 1; Date.now() - started < seconds * 1000; i++) {
     const number = this.newNumber(`probe call ${i}`);
-    const r = await this.runPublicSipp(`back-${i}`, 'uac-invite-answered.xml', { service: number, keys: { from: '+31201110000' }, extra: ['-d', '200'] });
+    const r = await this.runPublicSipp(`back-${i}`, 'uac-invite-answered.xml', { service: number, extra: ['-d', '200'] });
     check(r.outcome === 'all-calls-succeeded', () => `${this.ids}: a call after core server ${address} came back did not complete:\n${describeRun(r)}`);
     const server = this.ctx.core.receivedFor(number)[0]?.server ?? 'no core server';
     landed.push(server);
@@ -240,7 +240,7 @@ Then('no call reached the stopped server and each other core server received at 
 // ---------------------------------------------------------------- treatment by zone (GEN-01)
 
 When('a public caller dials that number', async function (this: SbcWorld) {
-  await this.runPublicSipp('caller', 'uac-invite-answered.xml', { service: this.number(), keys: { from: '+31201110000' }, extra: ['-d', '200'] });
+  await this.runPublicSipp('caller', 'uac-invite-answered.xml', { service: this.number(), extra: ['-d', '200'] });
 });
 
 Then('the public call reached a core server and destination {string} received nothing from it', function (this: SbcWorld, name: string) {

@@ -29,7 +29,7 @@ async function startCallers(world: SbcWorld, count: number, role: string, extra:
   const started: SippInstance[] = [];
   for (let i = 1; i <= count; i++) {
     const number = world.newNumber(`${role}-${i}`);
-    started.push(world.startPublicSipp(`${role}-${i}`, 'uac-invite-answered.xml', { service: number, keys: { from: '+31201110000' }, extra }));
+    started.push(world.startPublicSipp(`${role}-${i}`, 'uac-invite-answered.xml', { service: number, extra }));
     await new Promise((r) => setTimeout(r, 100));
   }
   world.restart.callers.push(...started);
@@ -64,7 +64,7 @@ When('{int} public callers each dial a new number over UDP and are rejected', as
   const runs: Promise<unknown>[] = [];
   for (let i = 1; i <= count; i++) {
     const number = this.newNumber(`rejected-${i}`);
-    runs.push(this.runPublicSipp(`rejected-${i}`, 'uac-invite-rejected-busy.xml', { service: number, keys: { from: '+31201110000' } }));
+    runs.push(this.runPublicSipp(`rejected-${i}`, 'uac-invite-rejected-busy.xml', { service: number }));
     await new Promise((r) => setTimeout(r, 100));
   }
   await Promise.all(runs);

@@ -18,6 +18,7 @@ import { RobustnessState } from './support/robustness';
 import { RoutingState } from './support/routing';
 import type { ScenarioPart } from './support/scenario-part';
 import { TlsState } from './support/tls';
+import { PUBLIC_CALLER_NUMBER } from '../harness/sipp/scenario-keys';
 
 /** State shared by every scenario of a run: the topology and the long-running core servers. */
 export interface RunContext {
@@ -137,6 +138,8 @@ export class SbcWorld extends World {
         recvTimeoutMs: 10000,
         timeoutS: 30,
         ...o,
+        // Every public caller calls from the same number ([from] in the scenarios).
+        keys: { from: PUBLIC_CALLER_NUMBER, ...o.keys },
       },
     });
   }
