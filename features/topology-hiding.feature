@@ -15,41 +15,41 @@ Feature: Topology hiding
   Scenario: An answered call the caller hangs up shows nothing of the core
     Given the core servers answer calls
     When a public caller dials a new number over UDP and hangs up after 1 s
-    Then the public party's exchange went as scripted
+    Then the public party got every answer it expected
     And no message of this scenario's exchanges seen on the public side carries a core address or core host name
 
   @GEN-03
   Scenario: A call the core server hangs up shows nothing of the core, BYE included
     Given the core servers answer calls and hang up after 1 s
     When a public caller dials a new number over UDP and waits for the callee to hang up
-    Then the public party's exchange went as scripted
+    Then the public party got every answer it expected
     And no message of this scenario's exchanges seen on the public side carries a core address or core host name
 
   @GEN-03
   Scenario: A call the core server rejects shows nothing of the core in the provisional and error responses
     Given the core servers reject calls with 486 Busy Here
     When a public caller dials a new number over UDP and is rejected
-    Then the public party's exchange went as scripted
+    Then the public party got every answer it expected
     And no message of this scenario's exchanges seen on the public side carries a core address or core host name
 
   @GEN-03
   Scenario: The SBC's answer to OPTIONS shows nothing of the core
     When a public host sends OPTIONS to the SBC's public address
-    Then the public party's exchange went as scripted
+    Then the public party got every answer it expected
     And no message of this scenario's exchanges seen on the public side carries a core address or core host name
 
   @GEN-03
   Scenario: Early media from the core (183 with SDP) shows nothing of the core
     Given the core servers play early media before they answer
     When a public caller dials a new number over UDP and hangs up after 1 s
-    Then the public party's exchange went as scripted
+    Then the public party got every answer it expected
     And no message of this scenario's exchanges seen on the public side carries a core address or core host name
 
   @GEN-03
   Scenario: The SBC's own refusal of an offer (488 with its Warning) shows nothing of the core
     When a public caller dials a new number over UDP with an offer of only G.729 and is refused by the SBC
     Then the caller's INVITE was refused with 488
-    And the public party's exchange went as scripted
+    And the public party got every answer it expected
     And no message of this scenario's exchanges seen on the public side carries a core address or core host name
 
   @GEN-03

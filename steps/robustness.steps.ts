@@ -32,7 +32,8 @@ function alive(pid: number): boolean {
   }
 }
 
-Given('the SBC\'s process is noted', async function (this: SbcWorld) {
+/** Checks the SBC's health and notes which process serves, to tell a crash or a restart afterwards. */
+Given('the SBC is up and healthy', async function (this: SbcWorld) {
   const health = await readHealth(this.ctx.profile, this.ctx.state.vars, netnsExec(this.ctx.state.namespaces));
   // The pid the topology started goes stale when another scenario restarts the SBC (the GEN-05 crash
   // test): the health URL's pid, when there is one, is the current process; otherwise the run's one

@@ -85,8 +85,15 @@ When('{int} public callers each complete a call over UDP, hanging up after {int}
   await waitForTraces(instances, isByeOk, 'answered and released (BYE answered 200)', seconds * 1000 + 10_000);
 });
 
-When('the SBC is killed with SIGKILL {int} ms after the last of those calls ended', async function (this: SbcWorld, ms: number) {
-  await new Promise((r) => setTimeout(r, ms));
+/**
+ * How soon after the last call ended the SBC is killed: before a batching SBC can have written its
+ * rows, so a row it held only in memory is lost unless it recovers it.
+ */
+const KILL_DELAY_MS = 50;
+
+/** Killed outright: SIGKILL through the profile's control section, no clean shutdown, no flush. */
+When('the SBC is killed outright moments after the last of those calls ended', async function (this: SbcWorld) {
+  await new Promise((r) => setTimeout(r, KILL_DELAY_MS));
   const outcome = await sutControl(this)!.kill();
   this.restart.killedAt = outcome.at;
   this.notes.push(`SBC killed at ${outcome.at.toISOString()} (${outcome.how})`);
