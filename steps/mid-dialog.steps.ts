@@ -6,13 +6,14 @@
  */
 import { Given, Then, When } from '@cucumber/cucumber';
 import { cryptoAttrValue, generateCryptoAttr } from '../harness/media';
+import { SRTP_SUITE } from '../harness/media/offer-checks';
 import { buildSdp, parseSdp, type SipResponse } from '../harness/sip';
 import type { TracedMessage } from '../harness/sipp/messages';
 import { check } from './assertions';
-import { callerLadder, checkG711Only, checkPlainRtp, checkSrtpAnswer } from './media.steps';
+import { checkG711Only, checkPlainRtp, checkSrtpAnswer } from './media.steps';
+import { callerLadder } from './support/media-call';
 import type { SbcWorld } from './world';
 
-const SRTP_SUITE = 'AES_CM_128_HMAC_SHA1_80';
 
 Given('the core servers answer calls and take re-INVITEs', async function (this: SbcWorld) {
   await this.coreBehaviour('answer-reinvite');
