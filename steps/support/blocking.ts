@@ -1,3 +1,4 @@
+import type { TlsAttempt } from '../../harness/blocking/tls-attempt';
 import type { BlastResult } from '../../harness/sip/udp-blaster';
 
 /**
@@ -6,8 +7,8 @@ import type { BlastResult } from '../../harness/sip/udp-blaster';
  */
 export class BlockingState {
   host?: { ip: string; port: number };
-  /** What the blocked host's TLS requests got: `answers` names each SIP answer. */
-  tls?: { connected: boolean; answers: string[]; notes: string[] };
+  /** What the blocked host's TLS requests got. */
+  tls?: TlsAttempt;
   flood?: { result: BlastResult; numberPrefix: string };
   scan?: { result: BlastResult; token: string };
 
