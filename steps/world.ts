@@ -159,6 +159,12 @@ export class SbcWorld extends World {
     await this.ctx.core.ensure(behaviour, holdMs);
   }
 
+  /** Stops one core server; the set is started again with the default behaviour after the scenario. */
+  async stopCoreServer(address: string): Promise<void> {
+    this.onScenarioEnd(() => this.ctx.core.ensure('answer'));
+    await this.ctx.core.stopServer(address);
+  }
+
   onScenarioEnd(fn: () => Promise<void>): void {
     this.cleanups.push(fn);
   }
