@@ -3,34 +3,13 @@
  * being provisioned through the SUT profile; calls from the core (SIPp) must reach it at its
  * registered contact while the binding lives, and not afterwards.
  */
-import { readFileSync } from 'node:fs';
 import { Given, Then, When } from '@cucumber/cucumber';
-import { SipClient, buildSdp, getHeaders, sdesCrypto, type SipResponse } from '../harness/sip';
-import { provision } from '../harness/sut/provision';
+import { getHeaders } from '../harness/sip';
 import { check, describeRun } from './assertions';
 import { coreCall } from './routing-world';
 import { sutControl } from './sbc-restart.steps';
+import { provisionUser, register } from './support/registration-device';
 import type { SbcWorld } from './world';
-
-let userSeq = 0;
-
-/** Provisions a fresh user through the profile (removed after the scenario); undefined when the profile cannot. */
-async function provisionUser(world: SbcWorld): Promise<{ user: string; password: string } | undefined> {
-  userSeq++;
-  const user = `dev${Date.now() % 100000}${userSeq}`;
-  const password = `pw-${Math.random().toString(36).slice(2, 10)}`;
-  const ctx = { vars: world.ctx.state.vars, netns: world.ctx.state.namespaces.sbc };
-  const outcome = await provision(world.ctx.profile, 'addUser', { user, password }, ctx);
-  if (!outcome) {
-    world.notes.push('the SUT profile has no provision.addUser: IN-02 not run');
-    return undefined;
-  }
-  world.notes.push(`provision.addUser: ${outcome.ran.replace(password, '***')} -> ${outcome.status}`);
-  world.onScenarioEnd(async () => {
-    await provision(world.ctx.profile, 'removeUser', { user, password }, ctx);
-  });
-  return { user, password };
-}
 
 Given('a SIP user with a password is provisioned on the SBC', async function (this: SbcWorld) {
   const u = await provisionUser(this);
@@ -69,35 +48,6 @@ Then('the first user\'s device received no call for the other user', function (t
   const d = this.registration.device;
   check(d.calls.length === 0, () => `${this.ids}: a call from the core to ${this.registration.victim.user} reached ${d.user}'s device (${d.calls.length} INVITEs): the hijacked binding was used`);
 });
-
-async function register(world: SbcWorld, password: string, expires: number, tls = false, aorUser?: string): Promise<SipResponse> {
-  const d = world.registration.device;
-  const sbc = world.ctx.profile.sbc.public;
-  if (!d.client) {
-    let client: SipClient;
-    if (tls) {
-      check(sbc.tls !== undefined, () => 'the SUT profile names no public TLS port');
-      const { pki } = world.ctx.state;
-      client = await SipClient.connectTls({ remote: { ip: sbc.address, port: sbc.tls }, ca: readFileSync(pki.caCert), localIp: d.ip, user: d.user });
-      // The contact of a TLS client is its own end of the connection.
-      d.port = client.local.port;
-    } else {
-      client = await SipClient.udp({ ip: d.ip, port: d.port, user: d.user });
-    }
-    client.onInvite(async (call) => {
-      d.calls.push(call);
-      // A TLS leg is offered SRTP (OUT-03): answer with a key of our own when a supported one is offered.
-      const offered = call.offer?.media.find((m) => m.type === 'audio')?.crypto.find((c) => c.suite === 'AES_CM_128_HMAC_SHA1_80');
-      await call.answer(buildSdp({ address: d.ip, port: 32000 + (d.port % 1000) * 2, codecs: ['PCMU', 'PCMA'], ...(offered ? { crypto: [sdesCrypto(offered.tag)] } : {}) }));
-    });
-    d.client = client;
-  }
-  return d.client.register(`sip:${sbc.address}:${tls ? sbc.tls : sbc.udp}${tls ? ';transport=tls' : ''}`, {
-    aor: `sip:${aorUser ?? d.user}@${sbc.address}`,
-    expires,
-    credentials: { username: d.user, password },
-  });
-}
 
 Given(/^a public device registers as that user (over TLS )?with its password for (\d+) s$/, async function (this: SbcWorld, overTls: string | null | undefined, seconds: string) {
   const d = this.registration.device;
