@@ -65,16 +65,3 @@ Then('no message of this scenario\'s exchanges seen on the public side carries a
   failOnLeaks(this, report, `what the SBC sent to the public side in this scenario (${report.summary.fromSbc} messages)`, pub.file, tls);
   this.notes.push(formatAudit(report, 0));
 });
-
-Then('nothing the public side received during the whole run so far carries a core address or core host name', async function (this: SbcWorld) {
-  const { pub } = runCaptures();
-  await pub.sync();
-  const contents = await readCapture(pub.file, { tlsKeylog: tlsKeylogFile() });
-  const report = auditPublicCapture(contents.sip, {
-    ...auditScope(this.ctx.state, this.ctx.profile.coreHostNames, this.sbcPublic), flows: contents.flows, payloads: contents.payloads,
-  });
-  check(report.summary.fromSbc > 0, () => `GEN-03: the public capture holds no SIP message from the SBC at all, so there is nothing to audit (capture: ${pub.file})`);
-  const tls = tlsNote(contents.tls);
-  failOnLeaks(this, report, `what the public side received during the run (${report.summary.sipMessages} SIP messages, ${report.summary.otherPayloads} other datagrams, ${report.summary.packets} packets)`, pub.file, tls);
-  this.notes.push(formatAudit(report, 0), ...(tls ? [tls] : []));
-});
