@@ -8,6 +8,7 @@ import { EXIT, parseCommandLine, UsageError } from '../harness/cli-args';
 import { readCucumberMessages, type ScenarioResult } from '../harness/report/cucumber-results';
 import { writeRunReport } from '../harness/report/run-report';
 import { topologyHosts } from '../harness/report/sip-ladder';
+import { readRunChecks } from '../harness/report/run-checks';
 import { compareFiles, describeDifferences, parseCertificateVerdicts } from '../harness/sut/expected-verdicts';
 import { loadSutProfile, SutProfileError } from '../harness/sut/profile';
 import { bringUp, tearDownStaleOnly, type Topology } from '../topology/netns-provider';
@@ -141,7 +142,7 @@ async function features(o: { profileFile: string; reportDir: string; runId: stri
     cucumberKill = run.kill;
     await run.done;
     cucumberKill = undefined;
-    scenarios = readCucumberMessages(ndjson).scenarios.filter((s) => s.selected && !s.tags.includes('capacity'));
+    scenarios = [...readCucumberMessages(ndjson).scenarios.filter((s) => s.selected && !s.tags.includes('capacity')), ...readRunChecks(o.reportDir)];
   } finally {
     const problems = await topology.down();
     for (const p of problems) log(`cleanup: ${p}`);

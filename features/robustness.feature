@@ -9,7 +9,7 @@ Feature: Robustness against malformed input
   @ROBUST @robustness
   Scenario: Malformed and hostile messages neither crash the SBC nor stop it serving calls
     Given the core servers answer calls
-    And the SBC's process is noted
+    And the SBC is up and healthy
     When a public host sends the SBC a corpus of malformed messages over UDP and TLS
     And a public caller dials a new number over UDP and hangs up after 1 s
     Then the caller's call was answered and ended normally
@@ -20,7 +20,7 @@ Feature: Robustness against malformed input
   @ROBUST
   Scenario: A generated corpus of hostile requests gets precise answers, and nothing of it breaks the core
     Given the core servers answer calls
-    And the SBC's process is noted
+    And the SBC is up and healthy
     When public hosts fire the generated robustness corpus at the SBC over UDP and TLS
     Then the SBC stayed the same process and answered OPTIONS within 2 s throughout
     And every case got an answer or a documented drop, and none a 5xx for the caller's fault

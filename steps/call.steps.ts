@@ -13,12 +13,12 @@ Given('the core servers answer calls and hang up after {int} s', async function 
 
 When('a public caller dials a new number over UDP and hangs up after {int} s', async function (this: SbcWorld, seconds: number) {
   const number = this.newNumber();
-  await this.runPublicSipp('caller', 'uac-invite-answered.xml', { service: number, keys: { from: '+31201110000' }, extra: ['-d', String(seconds * 1000)] });
+  await this.runPublicSipp('caller', 'uac-invite-answered.xml', { service: number, extra: ['-d', String(seconds * 1000)] });
 });
 
 When('a public caller dials a new number over UDP and waits for the callee to hang up', async function (this: SbcWorld) {
   const number = this.newNumber();
-  await this.runPublicSipp('caller', 'uac-invite-answered-remote-bye.xml', { service: number, keys: { from: '+31201110000' } });
+  await this.runPublicSipp('caller', 'uac-invite-answered-remote-bye.xml', { service: number });
 });
 
 Then('the caller saw the call answered and its BYE answered 200 OK', function (this: SbcWorld) {
@@ -103,7 +103,7 @@ Given('the core servers ring and never answer', async function (this: SbcWorld) 
 
 When('a public caller dials a new number over UDP and cancels after {int} s of ringing', async function (this: SbcWorld, seconds: number) {
   const number = this.newNumber();
-  await this.runPublicSipp('caller', 'uac-invite-cancelled.xml', { service: number, keys: { from: '+31201110000' }, extra: ['-d', String(seconds * 1000)] });
+  await this.runPublicSipp('caller', 'uac-invite-cancelled.xml', { service: number, extra: ['-d', String(seconds * 1000)] });
 });
 
 Then('the caller saw its CANCEL answered 200 and the INVITE ended 487', function (this: SbcWorld) {

@@ -1,14 +1,16 @@
 /**
  * The run's packet captures: the public zone and the core zone, each for the whole run
  * (`<reportDir>/capture/public.pcap`, `core.pcap`), so GEN-02 and GEN-03 can look at everything every
- * feature did. At the end of the run both are audited once more as a whole (evidence beside the pcaps).
+ * feature did. At the end of the run both are audited once more as a whole (evidence beside the pcaps);
+ * the public zone's audit is GEN-03's run-wide check for the certificate (harness/report/run-checks.ts).
  */
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AfterAll, BeforeAll } from '@cucumber/cucumber';
 import { startCapture, type Capture } from '../harness/capture/capture';
 import { readCapture } from '../harness/capture/pcap-read';
-import { auditPublicCapture, writeAuditReport, type AuditOptions } from '../harness/capture/topology-audit';
+import { auditPublicCapture, formatAudit, writeAuditReport, type AuditOptions, type AuditReport } from '../harness/capture/topology-audit';
+import { writeRunChecks, type RunCheck } from '../harness/report/run-checks';
 import { auditCoreCapture, formatCoreFinding, type CoreZoneAudit } from '../harness/capture/zone-isolation';
 import { loadSutProfile } from '../harness/sut/profile';
 import { coreAddresses } from '../topology/addresses';
@@ -80,6 +82,18 @@ BeforeAll({ timeout: 30_000 }, async function () {
   }
 });
 
+const WHOLE_RUN_CHECK = 'Nothing the public side received during the whole run shows anything of the core';
+
+/** GEN-03 over the whole run: fails on any leak; with no message of the SBC there is nothing to judge. */
+function wholeRunVerdict(audit: AuditReport, tls: string): Pick<RunCheck, 'outcome' | 'message'> {
+  const what = `what the public side received during the run (${audit.summary.sipMessages} SIP messages, ${audit.summary.otherPayloads} other datagrams, ${audit.summary.packets} packets)`;
+  if (audit.summary.fromSbc === 0) return { outcome: 'incomplete', message: 'GEN-03: the public capture holds no SIP message from the SBC at all, so there is nothing to audit' };
+  if (audit.leaks.length > 0) {
+    return { outcome: 'failed', message: `GEN-03: ${what} carries core addresses or host names:\n${formatAudit(audit, 30)}\n  audit: capture/public-topology-audit.txt${tls ? `\n  ${tls}` : ''}` };
+  }
+  return { outcome: 'passed' };
+}
+
 /** Undo actions a scenario registered (a route it added, a core behaviour it switched), even when it failed. */
 export function onScenarioEnd(world: SbcWorld, fn: () => Promise<void>): void {
   world.onScenarioEnd(fn);
@@ -95,17 +109,27 @@ AfterAll({ timeout: 120_000 }, async function () {
   const [pubSummary, coreSummary] = await Promise.all([pub.stop(), core.stop()]);
   const log = [pubSummary, coreSummary].map((s) => `${s.file}: dumpcap exit ${s.exit}, dropped ${s.dropped ?? '?'}\n${s.log}`).join('\n\n');
   writeFileSync(join(dir, 'dumpcap.log'), `${log}\n`);
-  // The whole run's audits, for the certificate's evidence; the features decide pass or fail.
+  // The whole run's audits: the core zone's for the evidence; the public one is GEN-03's run-wide
+  // check (everything the public side received, from every feature, whatever the file order or tags).
+  const startedAt = Date.now();
+  const check = { id: 'GEN-03', name: WHOLE_RUN_CHECK, startedAt, evidenceDir: 'capture/whole-run' };
+  let reportDir: string | undefined;
   try {
     const state = readState();
+    reportDir = state.reportDir;
     const profile = loadSutProfile(state.profileFile);
     const pubContents = await readCapture(pub.file, { tlsKeylog: tlsKeylogFile() });
     const audit = auditPublicCapture(pubContents.sip, { ...auditScope(state, profile.coreHostNames, profile.sbc.public.address), flows: pubContents.flows, payloads: pubContents.payloads });
-    const files = writeAuditReport(dir, audit, 'public-topology-audit');
     const note = tlsNote(pubContents.tls);
-    if (note) appendFileSync(files.text, `${note}\n`);
+    for (const at of [dir, join(dir, 'whole-run')]) {
+      mkdirSync(at, { recursive: true });
+      const files = writeAuditReport(at, audit, 'public-topology-audit');
+      if (note) appendFileSync(files.text, `${note}\n`);
+    }
+    writeRunChecks(reportDir, [{ ...check, ...wholeRunVerdict(audit, note), finishedAt: Date.now() }]);
     writeCoreAudit(dir, auditCoreCapture((await readCapture(core.file)).flows, coreScope(state, profile.sbc.core.address)));
   } catch (err) {
     writeFileSync(join(dir, 'audit-error.txt'), `${err instanceof Error ? err.stack : String(err)}\n`);
+    if (reportDir) writeRunChecks(reportDir, [{ ...check, outcome: 'incomplete', message: `the whole run's public capture could not be audited: ${err instanceof Error ? err.message : String(err)}`, finishedAt: Date.now() }]);
   }
 });

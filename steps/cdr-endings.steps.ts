@@ -14,7 +14,7 @@ Given('the core servers ring for {int} s before they answer', async function (th
 
 When('a public caller dials a new number over UDP with an offer of only G.729 and is refused by the SBC', async function (this: SbcWorld) {
   const number = this.newNumber();
-  await this.runPublicSipp('caller', 'uac-invite-no-g711-refused.xml', { service: number, keys: { from: '+31201110000' } });
+  await this.runPublicSipp('caller', 'uac-invite-no-g711-refused.xml', { service: number });
 });
 
 Then('the caller\'s INVITE was refused with {int}', function (this: SbcWorld, status: number) {

@@ -1,8 +1,12 @@
-import { AfterAll, Given, Then, When } from '@cucumber/cucumber';
+/**
+ * GEN-05, GEN-06: one CDR row per call attempt, found by the Call-ID of the caller's INVITE, with the
+ * fields the requirement names. The rows are read through the SUT profile's CDR query.
+ */
+import { AfterAll, Then } from '@cucumber/cucumber';
 import { CdrReader, type CdrRow } from '../harness/cdr/cdr-reader';
 import { substitute } from '../harness/sut/profile';
-import { restartPostgres, stopPostgres } from '../topology/services/postgres';
 import { check, describeRun } from './assertions';
+import { PUBLIC_CALLER_NUMBER } from '../harness/sipp/scenario-keys';
 import type { SbcWorld } from './world';
 
 let reader: CdrReader | undefined;
@@ -57,7 +61,7 @@ Then('that row has the caller\'s number, the dialled number and the caller\'s ad
   const invite = sentInvite(this);
   const callerIp = /SIP\/2\.0\/\w+\s+([^:;\s]+)/.exec(invite.headers('via')[0] ?? '')?.[1];
   const problems: string[] = [];
-  if (row.srcNumber !== '+31201110000') problems.push(`source number ${JSON.stringify(row.srcNumber)}, expected "+31201110000"`);
+  if (row.srcNumber !== PUBLIC_CALLER_NUMBER) problems.push(`source number ${JSON.stringify(row.srcNumber)}, expected ${JSON.stringify(PUBLIC_CALLER_NUMBER)}`);
   if (row.dstNumber !== this.number()) problems.push(`destination number ${JSON.stringify(row.dstNumber)}, expected ${JSON.stringify(this.number())}`);
   if (row.remoteIp !== callerIp) problems.push(`remote IP ${JSON.stringify(row.remoteIp)}, expected the caller's ${callerIp}`);
   check(problems.length === 0, () => `${this.ids}: the CDR of call ${row.callId} has ${problems.join('; ')}`);
@@ -95,61 +99,6 @@ Then('that call\'s CDR duration is within {int} s of the time from the 200 OK to
 
 Then('that call\'s CDR duration is within {int} s of the time from the 200 OK to the BYE the caller received', async function (this: SbcWorld, seconds: number) {
   return durationAsSeen(this, seconds, 'received');
-});
-
-Given('the CDR database is stopped', async function (this: SbcWorld) {
-  if (!cdrReader(this)) return this.incomplete('GEN-05: the SUT profile has no cdr section, so no row can be checked');
-  const pg = this.ctx.state.postgres;
-  await stopPostgres(pg.dataDir);
-  let down = true;
-  const end = async (): Promise<void> => {
-    if (!down) return;
-    await restartPostgres({ netns: this.ctx.state.namespaces.core, dataDir: pg.dataDir, serverOptions: pg.serverOptions, logFile: pg.logFile });
-    down = false;
-  };
-  // Registered with the stop itself: whatever fails later in the scenario, the next one finds the database up.
-  this.onScenarioEnd(end);
-  this.cdrOutage = { stoppedAt: Date.now(), end };
-  this.notes.push(`CDR database stopped at ${new Date().toISOString()}`);
-  return undefined;
-});
-
-When('{int} public callers each dial a new number over UDP and hang up after {int} s', async function (this: SbcWorld, count: number, seconds: number) {
-  const runs: Promise<unknown>[] = [];
-  for (let i = 0; i < count; i++) {
-    const number = this.newNumber(`call ${i + 1}`);
-    runs.push(this.runPublicSipp(`caller-${i + 1}`, 'uac-invite-answered.xml', { service: number, keys: { from: '+31201110000' }, extra: ['-d', String(seconds * 1000)] }));
-    // Spread the calls a little, as real traffic would be.
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  await Promise.all(runs);
-  const failed = [...this.sipp.values()].filter((r) => r.name.startsWith('caller-') && r.outcome !== 'all-calls-succeeded');
-  check(failed.length === 0, () => `GEN-05: ${failed.length} of ${count} calls did not complete while the database was down (the SBC must keep carrying calls):\n${failed.map(describeRun).join('\n')}`);
-});
-
-Given('the CDR database is started again after being down for {int} s', async function (this: SbcWorld, seconds: number) {
-  const outage = this.cdrOutage;
-  check(outage, () => 'GEN-05: the scenario did not stop the CDR database first');
-  const wait = outage.stoppedAt + seconds * 1000 - Date.now();
-  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-  await outage.end();
-  this.notes.push(`CDR database started again at ${new Date().toISOString()}`);
-});
-
-Then('every one of those {int} calls has exactly one CDR row within {int} s', async function (this: SbcWorld, count: number, seconds: number) {
-  const cdr = cdrReader(this);
-  if (!cdr) return 'skipped';
-  const callIds: string[] = [];
-  for (let i = 0; i < count; i++) callIds.push(sentInvite(this, `caller-${i + 1}`).header('call-id')!);
-  const wanted = new Set(callIds);
-  await cdr.waitFor((row) => wanted.has(row.callId), { timeoutMs: seconds * 1000, count, description: `GEN-05: CDR rows for all ${count} calls made while the database was down` });
-  const rows = (await cdr.rows()).filter((row) => wanted.has(row.callId));
-  const perCall = new Map<string, number>();
-  for (const row of rows) perCall.set(row.callId, (perCall.get(row.callId) ?? 0) + 1);
-  const missing = callIds.filter((id) => !perCall.has(id));
-  const duplicated = [...perCall].filter(([, n]) => n > 1).map(([id, n]) => `${id} x${n}`);
-  check(missing.length === 0 && duplicated.length === 0, () => `GEN-05: after the outage, missing rows: ${missing.join(', ') || 'none'}; duplicated: ${duplicated.join(', ') || 'none'}`);
-  return undefined;
 });
 
 AfterAll(async function () {

@@ -20,8 +20,8 @@ Before(function (this: SbcWorld, { pickle }) {
   this.attach(relative(this.ctx.state.reportDir, this.evidenceDir), EVIDENCE_MEDIA_TYPE);
 });
 
-After({ timeout: 30_000 }, async function (this: SbcWorld, { result }) {
-  const problems = await this.runCleanups();
+After({ timeout: 50_000 }, async function (this: SbcWorld, { result }) {
+  const problems = await this.undo();
   const status = result?.status ?? Status.UNKNOWN;
   this.writeEvidence(String(status));
   if (status !== Status.PASSED && this.notes.length) this.attach(this.notes.join('\n'), 'text/plain');

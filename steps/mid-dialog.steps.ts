@@ -6,21 +6,21 @@
  */
 import { Given, Then, When } from '@cucumber/cucumber';
 import { cryptoAttrValue, generateCryptoAttr } from '../harness/media';
+import { SRTP_SUITE } from '../harness/media/offer-checks';
 import { buildSdp, parseSdp, type SipResponse } from '../harness/sip';
 import type { TracedMessage } from '../harness/sipp/messages';
 import { check } from './assertions';
-import { callerLadder, checkG711Only, checkPlainRtp, checkSrtpAnswer, hangUp, media } from './media.steps';
+import { checkG711Only, checkPlainRtp, checkSrtpAnswer } from './media.steps';
+import { callerLadder } from './support/media-call';
 import type { SbcWorld } from './world';
 
-const SRTP_SUITE = 'AES_CM_128_HMAC_SHA1_80';
-const answers = new WeakMap<SbcWorld, SipResponse>();
 
 Given('the core servers answer calls and take re-INVITEs', async function (this: SbcWorld) {
   await this.coreBehaviour('answer-reinvite');
 });
 
 When(/^the caller sends a re-INVITE offering (.+?)( with a new AES_CM_128_HMAC_SHA1_80 key)?$/, async function (this: SbcWorld, list: string, srtp: string | undefined) {
-  const s = media(this);
+  const s = this.media;
   check(s.call?.state === 'confirmed' && s.callerMedia, () => `${this.ids}: the caller's call for ${this.number()} is not up (${s.final ? `${s.final.status} ${s.final.reason}` : 'no final answer'}), so no re-INVITE can be sent:\n${callerLadder(s)}`);
   const codecs = list === 'RTP/SAVP' ? ['PCMU', 'PCMA', 'telephone-event'] : list.split(/,\s*|\s+and\s+/).map((c) => c.trim());
   // The same session, a new version of it (RFC 3264 8): o= keeps its session id, the version goes up.
@@ -31,19 +31,19 @@ When(/^the caller sends a re-INVITE offering (.+?)( with a new AES_CM_128_HMAC_S
     ...(sessionId ? { sessionId } : {}), ...(srtp && s.ourKey ? { crypto: [cryptoAttrValue(s.ourKey)] } : {}),
   });
   try {
-    answers.set(this, await s.call.request('INVITE', { body: sdp, timeoutMs: 10_000 }));
+    s.reinviteAnswer = await s.call.request('INVITE', { body: sdp, timeoutMs: 10_000 });
   } catch (err) {
     this.notes.push(`re-INVITE: ${(err as Error).message}`);
   }
 });
 
 When('the caller hangs up', async function (this: SbcWorld) {
-  await hangUp(this);
+  await this.media.hangUp(this.notes);
 });
 
 function reinviteAnswer(world: SbcWorld): SipResponse {
-  const res = answers.get(world);
-  check(res, () => `${world.ids}: the caller's re-INVITE got no final answer:\n${callerLadder(media(world))}`);
+  const res = world.media.reinviteAnswer;
+  check(res, () => `${world.ids}: the caller's re-INVITE got no final answer:\n${callerLadder(world.media)}`);
   check(res.status === 200, () => `${world.ids}: the caller's re-INVITE (a valid offer in a confirmed call) was answered ${res.status} ${res.reason}; expected 200 OK`);
   return res;
 }
@@ -68,7 +68,7 @@ async function coreReinvite(world: SbcWorld): Promise<{ server: string; reinvite
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  check(false, () => `${world.ids}: no core server received the caller's re-INVITE for ${number}; the caller saw:\n${callerLadder(media(world))}`);
+  check(false, () => `${world.ids}: no core server received the caller's re-INVITE for ${number}; the caller saw:\n${callerLadder(world.media)}`);
 }
 
 Then('the re-INVITE the core server received offers G.711 and no other codec', async function (this: SbcWorld) {

@@ -5,20 +5,20 @@ import { setEnumRecords } from '../topology/services/knot';
 import { REPO_ROOT } from '../topology/paths';
 import { check, describeRun } from './assertions';
 import { cdrReader } from './cdr.steps';
-import { CORE_CALLER_NUMBER, coreCall } from './routing-world';
+import { coreCall } from './routing-world';
 import type { SbcWorld } from './world';
 import type { CdrRow } from '../harness/cdr/cdr-reader';
+import { CORE_CALLER_NUMBER } from '../harness/sipp/scenario-keys';
 
-/**
+/*
  * GEN-05/06 for an outbound call: a core server calls a number whose ENUM record points at a public
  * device; the SBC's row names the public leg (the Call-ID the device received, the device's address).
  */
-const deviceAddress = new WeakMap<SbcWorld, string>();
 
 When('a core server calls a new number whose ENUM record points at a public device over UDP, and hangs up after {int} s', async function (this: SbcWorld, seconds: number) {
   const { state } = this.ctx;
   const ep = this.publicEndpoint();
-  deviceAddress.set(this, ep.ip);
+  this.cdr.deviceAddress = ep.ip;
   const device = startSipp({
     name: 'device',
     evidenceDir: this.evidenceDir,
@@ -71,7 +71,7 @@ Then('the row with the Call-ID of one of the call\'s legs has the core caller\'s
   const problems: string[] = [];
   if (row.srcNumber !== CORE_CALLER_NUMBER) problems.push(`source number ${JSON.stringify(row.srcNumber)}, expected ${JSON.stringify(CORE_CALLER_NUMBER)}`);
   if (row.dstNumber !== this.number()) problems.push(`destination number ${JSON.stringify(row.dstNumber)}, expected ${JSON.stringify(this.number())}`);
-  if (row.remoteIp !== deviceAddress.get(this)) problems.push(`remote IP ${JSON.stringify(row.remoteIp)}, expected the public peer's ${deviceAddress.get(this)}`);
+  if (row.remoteIp !== this.cdr.deviceAddress) problems.push(`remote IP ${JSON.stringify(row.remoteIp)}, expected the public peer's ${this.cdr.deviceAddress}`);
   check(problems.length === 0, () => `${this.ids}: the CDR of outbound call ${row.callId} has ${problems.join('; ')}`);
   return undefined;
 });

@@ -3,135 +3,54 @@
  * being provisioned through the SUT profile; calls from the core (SIPp) must reach it at its
  * registered contact while the binding lives, and not afterwards.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Given, Then, When } from '@cucumber/cucumber';
-import { SipClient, buildSdp, getHeaders, sdesCrypto, type IncomingCall, type SipResponse } from '../harness/sip';
-import { provision } from '../harness/sut/provision';
+import { getHeaders } from '../harness/sip';
 import { check, describeRun } from './assertions';
 import { coreCall } from './routing-world';
 import { sutControl } from './sbc-restart.steps';
+import { provisionUser, register } from './support/registration-device';
 import type { SbcWorld } from './world';
-
-interface Device {
-  user: string;
-  password: string;
-  ip: string;
-  port: number;
-  client?: SipClient;
-  calls: IncomingCall[];
-  registration?: SipResponse;
-  requestedExpires?: number;
-}
-
-const devices = new WeakMap<SbcWorld, Device>();
-let userSeq = 0;
-
-function device(world: SbcWorld): Device {
-  const d = devices.get(world);
-  if (!d) throw new Error('no SIP user was provisioned in this scenario');
-  return d;
-}
-
-/** Provisions a fresh user through the profile (removed after the scenario); undefined when the profile cannot. */
-async function provisionUser(world: SbcWorld): Promise<{ user: string; password: string } | undefined> {
-  userSeq++;
-  const user = `dev${Date.now() % 100000}${userSeq}`;
-  const password = `pw-${Math.random().toString(36).slice(2, 10)}`;
-  const ctx = { vars: world.ctx.state.vars, netns: world.ctx.state.namespaces.sbc };
-  const outcome = await provision(world.ctx.profile, 'addUser', { user, password }, ctx);
-  if (!outcome) {
-    world.notes.push('the SUT profile has no provision.addUser: IN-02 not run');
-    return undefined;
-  }
-  world.notes.push(`provision.addUser: ${outcome.ran.replace(password, '***')} -> ${outcome.status}`);
-  world.onScenarioEnd(async () => {
-    await provision(world.ctx.profile, 'removeUser', { user, password }, ctx);
-  });
-  return { user, password };
-}
 
 Given('a SIP user with a password is provisioned on the SBC', async function (this: SbcWorld) {
   const u = await provisionUser(this);
   if (!u) return 'skipped';
   const ep = this.publicEndpoint();
-  devices.set(this, { ...u, ip: ep.ip, port: ep.port, calls: [] });
+  this.registration.device = { ...u, ip: ep.ip, port: ep.port, calls: [] };
   return undefined;
 });
 
 /** A second user (the victim of an attempted hijack): provisioned, never registered by its own device. */
-const victims = new WeakMap<SbcWorld, { user: string; password: string; registration?: SipResponse }>();
-
 Given('another SIP user with a password is provisioned on the SBC', async function (this: SbcWorld) {
   const u = await provisionUser(this);
   if (!u) return 'skipped';
-  victims.set(this, u);
+  this.registration.victim = u;
   return undefined;
 });
 
-function victim(world: SbcWorld): { user: string; password: string; registration?: SipResponse } {
-  const v = victims.get(world);
-  if (!v) throw new Error('no other SIP user was provisioned in this scenario');
-  return v;
-}
-
 When('the first user\'s device registers its contact for the other user\'s address of record with its own credentials', async function (this: SbcWorld) {
-  const v = victim(this);
-  v.registration = await register(this, device(this).password, 3600, false, v.user);
+  const v = this.registration.victim;
+  v.registration = await register(this, this.registration.device.password, 3600, false, v.user);
 });
 
 Then('that registration was refused', function (this: SbcWorld) {
-  const v = victim(this);
+  const v = this.registration.victim;
   const res = v.registration!;
   const contacts = getHeaders(res, 'contact');
   check(res.status >= 300, () =>
-    `${this.ids}: ${device(this).user}, authenticated with its own password, registered a contact for ${v.user}'s address of record: answered ${res.status} ${res.reason} (Contact: ${contacts.join(' | ') || 'none'}); a user may only bind its own address of record`);
+    `${this.ids}: ${this.registration.device.user}, authenticated with its own password, registered a contact for ${v.user}'s address of record: answered ${res.status} ${res.reason} (Contact: ${contacts.join(' | ') || 'none'}); a user may only bind its own address of record`);
 });
 
 When('a core server calls the other user', async function (this: SbcWorld) {
-  await coreCall(this, 'core-caller', victim(this).user, { answered: false });
+  await coreCall(this, 'core-caller', this.registration.victim.user, { answered: false });
 });
 
 Then('the first user\'s device received no call for the other user', function (this: SbcWorld) {
-  const d = device(this);
-  check(d.calls.length === 0, () => `${this.ids}: a call from the core to ${victim(this).user} reached ${d.user}'s device (${d.calls.length} INVITEs): the hijacked binding was used`);
+  const d = this.registration.device;
+  check(d.calls.length === 0, () => `${this.ids}: a call from the core to ${this.registration.victim.user} reached ${d.user}'s device (${d.calls.length} INVITEs): the hijacked binding was used`);
 });
 
-async function register(world: SbcWorld, password: string, expires: number, tls = false, aorUser?: string): Promise<SipResponse> {
-  const d = device(world);
-  const sbc = world.ctx.profile.sbc.public;
-  if (!d.client) {
-    let client: SipClient;
-    if (tls) {
-      check(sbc.tls !== undefined, () => 'the SUT profile names no public TLS port');
-      const { pki } = world.ctx.state;
-      client = await SipClient.connectTls({ remote: { ip: sbc.address, port: sbc.tls }, ca: readFileSync(pki.caCert), localIp: d.ip, user: d.user });
-      // The contact of a TLS client is its own end of the connection.
-      d.port = client.local.port;
-    } else {
-      client = await SipClient.udp({ ip: d.ip, port: d.port, user: d.user });
-    }
-    client.onInvite(async (call) => {
-      d.calls.push(call);
-      // A TLS leg is offered SRTP (OUT-03): answer with a key of our own when a supported one is offered.
-      const offered = call.offer?.media.find((m) => m.type === 'audio')?.crypto.find((c) => c.suite === 'AES_CM_128_HMAC_SHA1_80');
-      await call.answer(buildSdp({ address: d.ip, port: 32000 + (d.port % 1000) * 2, codecs: ['PCMU', 'PCMA'], ...(offered ? { crypto: [sdesCrypto(offered.tag)] } : {}) }));
-    });
-    world.onScenarioEnd(async () => {
-      await client.writeLadder(join(world.evidenceDir, 'device.txt'));
-      await client.close();
-    });
-    d.client = client;
-  }
-  return d.client.register(`sip:${sbc.address}:${tls ? sbc.tls : sbc.udp}${tls ? ';transport=tls' : ''}`, {
-    aor: `sip:${aorUser ?? d.user}@${sbc.address}`,
-    expires,
-    credentials: { username: d.user, password },
-  });
-}
-
 Given(/^a public device registers as that user (over TLS )?with its password for (\d+) s$/, async function (this: SbcWorld, overTls: string | null | undefined, seconds: string) {
-  const d = device(this);
+  const d = this.registration.device;
   const expires = Number(seconds);
   const tls = Boolean(overTls);
   let res = await register(this, d.password, expires, tls);
@@ -144,12 +63,12 @@ Given(/^a public device registers as that user (over TLS )?with its password for
 });
 
 Given('a public device registers as that user with a wrong password', async function (this: SbcWorld) {
-  const d = device(this);
+  const d = this.registration.device;
   d.registration = await register(this, `${d.password}-wrong`, 3600);
 });
 
 When('the device removes its binding with Expires 0', async function (this: SbcWorld) {
-  const res = await register(this, device(this).password, 0);
+  const res = await register(this, this.registration.device.password, 0);
   check(res.status === 200, () => `${this.ids}: removing the binding (Expires: 0) was answered ${res.status} ${res.reason}; expected 200`);
 });
 
@@ -158,7 +77,7 @@ When('{int} s pass', async function (this: SbcWorld, seconds: number) {
 });
 
 Then('the registration was answered 200 OK with the device\'s contact and an expiry of at most {int} s', function (this: SbcWorld, max: number) {
-  const d = device(this);
+  const d = this.registration.device;
   const res = d.registration!;
   const contacts = getHeaders(res, 'contact');
   const mine = contacts.find((c) => c.includes(`${d.ip}:${d.port}`));
@@ -168,27 +87,27 @@ Then('the registration was answered 200 OK with the device\'s contact and an exp
 });
 
 Then('the registration was refused with 401 or 403', function (this: SbcWorld) {
-  const res = device(this).registration!;
+  const res = this.registration.device.registration!;
   check(res.status === 401 || res.status === 403, () => `${this.ids}: a REGISTER with a wrong password was answered ${res.status} ${res.reason}; expected 401 or 403`);
 });
 
 When('a core server calls that user', async function (this: SbcWorld) {
-  await coreCall(this, 'core-caller', device(this).user, { answered: true });
+  await coreCall(this, 'core-caller', this.registration.device.user, { answered: true });
 });
 
 When('a core server calls that user and is refused', async function (this: SbcWorld) {
-  await coreCall(this, 'core-caller', device(this).user, { answered: false });
+  await coreCall(this, 'core-caller', this.registration.device.user, { answered: false });
 });
 
 Then('the device received the call at its registered contact', function (this: SbcWorld) {
-  const d = device(this);
+  const d = this.registration.device;
   check(d.calls.length === 1, () => `${this.ids}: the registered device received ${d.calls.length} INVITEs for ${d.user}; expected 1. The core server saw:\n${describeRun(this.result('core-caller'))}`);
   const uri = d.calls[0]!.invite.uri;
   check(uri.includes(`${d.ip}:${d.port}`), () => `${this.ids}: the INVITE reached the device with Request-URI ${uri}, not its registered contact ${d.ip}:${d.port}`);
 });
 
 Then('the device received no call', function (this: SbcWorld) {
-  const d = device(this);
+  const d = this.registration.device;
   check(d.calls.length === 0, () => `${this.ids}: the device received ${d.calls.length} INVITEs for ${d.user} although it has no binding`);
 });
 

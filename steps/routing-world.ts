@@ -4,59 +4,19 @@
  * the public zone's packet capture read for where calls really went and when.
  */
 import { join } from 'node:path';
-import { SipClient, buildSdp, type IncomingCall } from '../harness/sip';
+import { SipClient, buildSdp } from '../harness/sip';
 import { readSip, type CapturedSip } from '../harness/capture/pcap-read';
 import { runSipp, type SippResult } from '../harness/sipp/runner';
 import { REPO_ROOT } from '../topology/paths';
 import { runCaptures } from './capture.hooks';
+import type { Destination, DestinationBehaviour } from './support/routing';
 import type { SbcWorld } from './world';
+import { CORE_CALLER_NUMBER } from '../harness/sipp/scenario-keys';
 
-/**
- * How a public destination treats an INVITE: answer, stay silent (not even 100 Trying), refuse with a
- * status; or fail at the transport (OUT-02): its ENUM URI names TLS where no TCP port listens
- * (connection refused), or UDP where no socket is bound (ICMP port unreachable).
- */
-export type DestinationBehaviour =
-  | { kind: 'answer' } | { kind: 'silent' } | { kind: 'refuse'; status: number }
-  | { kind: 'tls-refused' } | { kind: 'udp-unreachable' };
+export type { Destination, DestinationBehaviour } from './support/routing';
 
-export interface Destination {
-  name: string;
-  ip: string;
-  port: number;
-  behaviour: DestinationBehaviour;
-  /** Absent for a destination that fails at the transport: nothing listens there. */
-  client?: SipClient;
-  /** URI parameters its ENUM record carries (`;transport=tls`). */
-  uriParams: string;
-  /** Every INVITE it received (retransmissions excluded), in arrival order. */
-  calls: IncomingCall[];
-}
-
-interface RoutingState {
-  destinations: Map<string, Destination>;
-  /** The numbers of the inbound calls placed in order (IN-04). */
-  inboundNumbers?: string[];
-  /** The core server stopped for the scenario. */
-  downServer?: string;
-  /** INVITEs the core servers had received for the number before the core-side call (GEN-01). */
-  coreInvitesBefore?: number;
-}
-
-const states = new WeakMap<SbcWorld, RoutingState>();
 let corePortSeq = 0;
 
-/** The calling number of every core server call (a CDR's source number). */
-export const CORE_CALLER_NUMBER = '+31205550000';
-
-export function routing(world: SbcWorld): RoutingState {
-  let s = states.get(world);
-  if (!s) {
-    s = { destinations: new Map() };
-    states.set(world, s);
-  }
-  return s;
-}
 
 export function parseBehaviour(text: string): DestinationBehaviour {
   if (text === 'answers calls') return { kind: 'answer' };
@@ -73,7 +33,7 @@ export async function addDestination(world: SbcWorld, name: string, behaviour: D
   const ep = world.publicEndpoint();
   if (behaviour.kind === 'tls-refused' || behaviour.kind === 'udp-unreachable') {
     const d: Destination = { name, ip: ep.ip, port: ep.port, behaviour, calls: [], uriParams: behaviour.kind === 'tls-refused' ? ';transport=tls' : '' };
-    routing(world).destinations.set(name, d);
+    world.routing.destinations.set(name, d);
     return d;
   }
   const client = await SipClient.udp({ ip: ep.ip, port: ep.port, user: name.toLowerCase(), autoTrying: behaviour.kind !== 'silent' });
@@ -83,18 +43,12 @@ export async function addDestination(world: SbcWorld, name: string, behaviour: D
     if (behaviour.kind === 'answer') await call.answer(buildSdp({ address: ep.ip, port: 30000 + (ep.port % 1000) * 2, codecs: ['PCMU', 'PCMA'] }));
     else if (behaviour.kind === 'refuse') await call.reject(behaviour.status);
   });
-  routing(world).destinations.set(name, d);
-  world.onScenarioEnd(async () => {
-    await client.writeLadder(join(world.evidenceDir, `destination-${name}.txt`));
-    await client.close();
-  });
+  world.routing.destinations.set(name, d);
   return d;
 }
 
 export function destination(world: SbcWorld, name: string): Destination {
-  const d = routing(world).destinations.get(name);
-  if (!d) throw new Error(`no public destination "${name}" in this scenario`);
-  return d;
+  return world.routing.destination(name);
 }
 
 /**

@@ -21,31 +21,18 @@ export function sutControl(world: SbcWorld): SutControl | undefined {
   return control;
 }
 
-/** Per scenario: the callers started without waiting for them, and when the SBC was killed. */
-const running = new WeakMap<SbcWorld, SippInstance[]>();
-const killedAt = new WeakMap<SbcWorld, Date>();
-
 const isInviteResponse = (m: TracedMessage): boolean => m.direction === 'received' && m.status !== undefined && /INVITE/.test(m.header('cseq') ?? '');
 const isByeOk = (m: TracedMessage): boolean => m.direction === 'received' && m.status === 200 && /BYE/.test(m.header('cseq') ?? '');
 
 /** Starts callers 100 ms apart, as real traffic would come; they are stopped (if still up) after the scenario. */
 async function startCallers(world: SbcWorld, count: number, role: string, extra: string[]): Promise<SippInstance[]> {
-  let list = running.get(world);
-  if (!list) {
-    const all: SippInstance[] = [];
-    list = all;
-    running.set(world, all);
-    world.onScenarioEnd(async () => {
-      for (const instance of all) world.sipp.set(instance.name, await instance.stop());
-    });
-  }
   const started: SippInstance[] = [];
   for (let i = 1; i <= count; i++) {
     const number = world.newNumber(`${role}-${i}`);
-    started.push(world.startPublicSipp(`${role}-${i}`, 'uac-invite-answered.xml', { service: number, keys: { from: '+31201110000' }, extra }));
+    started.push(world.startPublicSipp(`${role}-${i}`, 'uac-invite-answered.xml', { service: number, extra }));
     await new Promise((r) => setTimeout(r, 100));
   }
-  list.push(...started);
+  world.restart.callers.push(...started);
   return started;
 }
 
@@ -77,7 +64,7 @@ When('{int} public callers each dial a new number over UDP and are rejected', as
   const runs: Promise<unknown>[] = [];
   for (let i = 1; i <= count; i++) {
     const number = this.newNumber(`rejected-${i}`);
-    runs.push(this.runPublicSipp(`rejected-${i}`, 'uac-invite-rejected-busy.xml', { service: number, keys: { from: '+31201110000' } }));
+    runs.push(this.runPublicSipp(`rejected-${i}`, 'uac-invite-rejected-busy.xml', { service: number }));
     await new Promise((r) => setTimeout(r, 100));
   }
   await Promise.all(runs);
@@ -98,10 +85,17 @@ When('{int} public callers each complete a call over UDP, hanging up after {int}
   await waitForTraces(instances, isByeOk, 'answered and released (BYE answered 200)', seconds * 1000 + 10_000);
 });
 
-When('the SBC is killed with SIGKILL {int} ms after the last of those calls ended', async function (this: SbcWorld, ms: number) {
-  await new Promise((r) => setTimeout(r, ms));
+/**
+ * How soon after the last call ended the SBC is killed: before a batching SBC can have written its
+ * rows, so a row it held only in memory is lost unless it recovers it.
+ */
+const KILL_DELAY_MS = 50;
+
+/** Killed outright: SIGKILL through the profile's control section, no clean shutdown, no flush. */
+When('the SBC is killed outright moments after the last of those calls ended', async function (this: SbcWorld) {
+  await new Promise((r) => setTimeout(r, KILL_DELAY_MS));
   const outcome = await sutControl(this)!.kill();
-  killedAt.set(this, outcome.at);
+  this.restart.killedAt = outcome.at;
   this.notes.push(`SBC killed at ${outcome.at.toISOString()} (${outcome.how})`);
 });
 
@@ -121,11 +115,11 @@ function standing(messages: TracedMessage[], kill: Date): 'rejected' | 'released
 Then('every call that got its final response before the kill has exactly one CDR row within {int} s', async function (this: SbcWorld, seconds: number) {
   const cdr = cdrReader(this);
   if (!cdr) return 'skipped';
-  const kill = killedAt.get(this);
+  const kill = this.restart.killedAt;
   check(kill, () => 'the SBC was not killed in this scenario');
   const traces = new Map<string, TracedMessage[]>();
   for (const r of this.sipp.values()) traces.set(r.name, r.messages);
-  for (const instance of running.get(this) ?? []) traces.set(instance.name, instance.messages());
+  for (const instance of this.restart.callers) traces.set(instance.name, instance.messages());
 
   const owed = new Map<string, string>(); // Call-ID -> caller role
   const inProgress: string[] = [];

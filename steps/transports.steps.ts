@@ -9,12 +9,10 @@ import { connect as tcpConnect } from 'node:net';
 import { connect, type SecureVersion } from 'node:tls';
 import { Then, When } from '@cucumber/cucumber';
 import { check } from './assertions';
+import type { Handshake } from './support/tls';
 import type { SbcWorld } from './world';
 
-type Handshake = { version: SecureVersion; outcome: 'accepted'; protocol: string; cipher: string } | { version: SecureVersion; outcome: 'refused'; error: string };
-
 const HANDSHAKE_TIMEOUT_MS = 5000;
-const probes = new WeakMap<SbcWorld, Handshake[]>();
 
 function handshake(o: { host: string; port: number; localIp: string; version: SecureVersion }): Promise<Handshake> {
   return new Promise((resolve) => {
@@ -43,14 +41,14 @@ When('a public host tries TLS handshakes with the SBC\'s public TLS port offerin
   const localIp = this.publicEndpoint().ip;
   const results: Handshake[] = [];
   for (const version of ['TLSv1.2', 'TLSv1.1', 'TLSv1'] as const) results.push(await handshake({ host: this.sbcPublic, port, localIp, version }));
-  probes.set(this, results);
+  this.tls.handshakes = results;
   writeFileSync(join(this.evidenceDir, 'tls-handshakes.json'), JSON.stringify({ target: `${this.sbcPublic}:${port}`, from: localIp, results }, null, 2));
   this.notes.push(...results.map((r) => `${r.version}: ${r.outcome === 'accepted' ? `accepted (${r.protocol}, ${r.cipher})` : `refused (${r.error})`}`));
   return undefined;
 });
 
 function probe(world: SbcWorld, version: SecureVersion): Handshake {
-  const r = probes.get(world)?.find((h) => h.version === version);
+  const r = world.tls.handshakes.find((h) => h.version === version);
   check(r, () => `${world.ids}: no ${version} handshake was tried in this scenario`);
   return r;
 }

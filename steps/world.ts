@@ -1,89 +1,48 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { World, setWorldConstructor, type IWorldOptions } from '@cucumber/cucumber';
+import { setWorldConstructor } from '@cucumber/cucumber';
 import { startSipp, type SippInstance, type SippResult } from '../harness/sipp/runner';
 import type { SippOptions } from '../harness/sipp/options';
-import type { TracedMessage } from '../harness/sipp/messages';
-import { loadSutProfile, type SutProfile } from '../harness/sut/profile';
-import { CoreServers, type CoreBehaviour } from '../topology/core-servers';
+import { PUBLIC_CALLER_NUMBER } from '../harness/sipp/scenario-keys';
+import type { CoreBehaviour } from '../topology/core-servers';
 import { REPO_ROOT } from '../topology/paths';
-import { readState, type TopologyState } from '../topology/state';
+import { BlockingState } from './support/blocking';
+import { CaptureState } from './support/capture';
+import { CdrState } from './support/cdr';
+import { MediaState } from './support/media';
+import { RegistrationState } from './support/registration';
+import { RestartState } from './support/restart';
+import { RobustnessState } from './support/robustness';
+import { RoutingState } from './support/routing';
+import type { ScenarioPart } from './support/scenario-part';
+import { ScenarioWorld } from './support/scenario-world';
+import { TlsState } from './support/tls';
 
-/** State shared by every scenario of a run: the topology and the long-running core servers. */
-export interface RunContext {
-  state: TopologyState;
-  profile: SutProfile;
-  core: CoreServers;
-}
+export { currentRun, openRun, type RunContext } from './support/run-context';
 
-let run: RunContext | undefined;
-
-export function openRun(): RunContext {
-  const state = readState();
-  const profile = loadSutProfile(state.profileFile);
-  run = {
-    state,
-    profile,
-    core: new CoreServers({ netns: state.namespaces.core, addresses: state.addresses.coreServers, port: 5060, evidenceDir: join(state.reportDir, 'core') }),
-  };
-  return run;
-}
-
-export function currentRun(): RunContext | undefined {
-  return run;
-}
-
-// Numbers and endpoints are unique across the run so that the core side can be searched by number.
-const runSalt = String(Date.now() % 90 + 10);
-let numberSeq = 0;
 let endpointSeq = 0;
 
-/** One scenario's behaviour: the steps stay thin and call these (STYLE.md 11). */
-export class SbcWorld extends World {
-  evidenceDir = '';
-  scenarioName = '';
-  /** The requirement IDs this scenario is tagged with (`GEN-08`), for failure messages. */
-  requirementIds: string[] = [];
-  /** The SIPp runs of this scenario, by role, for assertions and evidence. */
-  readonly sipp = new Map<string, SippResult>();
-  /** Numbers this scenario dialled, by label ('the number'). */
-  readonly numbers = new Map<string, string>();
-  notes: string[] = [];
+/**
+ * One scenario's behaviour: the steps stay thin and call these (STYLE.md 11). The scenario's bookkeeping
+ * (evidence, numbers, notes, undo actions) is its base class, support/scenario-world.ts.
+ */
+export class SbcWorld extends ScenarioWorld {
   /**
    * The public-side exchanges this scenario made with the suite's own SIP client (UDP or TLS): their
    * Call-IDs and local endpoints, so a per-scenario audit covers them as it covers the SIPp runs.
    */
   readonly exchanges = { callIds: new Set<string>(), endpoints: new Set<string>() };
-  /** A CDR database outage of this scenario (GEN-05): when it began and how to end it (also its undo). */
-  cdrOutage?: { stoppedAt: number; end: () => Promise<void> };
-  /** Undo actions (a core behaviour switched, a route added), run after the scenario even when it failed. */
-  private readonly cleanups: (() => Promise<void>)[] = [];
-
-  constructor(options: IWorldOptions) {
-    super(options);
-  }
-
-  get ctx(): RunContext {
-    if (!run) throw new Error('the run context is not open (BeforeAll did not run)');
-    return run;
-  }
-
+  // The scenario's state by subject (steps/support): each part is new for every scenario and undone after it.
+  readonly media = new MediaState();
+  readonly routing = new RoutingState();
+  readonly cdr = new CdrState();
+  readonly registration = new RegistrationState();
+  readonly capture = new CaptureState();
+  readonly blocking = new BlockingState();
+  readonly robustness = new RobustnessState();
+  readonly restart = new RestartState();
+  readonly tls = new TlsState();
   get sbcPublic(): string {
     return this.ctx.profile.sbc.public.address;
-  }
-
-  /** A fresh E.164 number nobody dialled before in this run. */
-  newNumber(label = 'the number'): string {
-    numberSeq++;
-    const n = `+31205${runSalt}${String(numberSeq).padStart(5, '0')}`;
-    this.numbers.set(label, n);
-    return n;
-  }
-
-  number(label = 'the number'): string {
-    const n = this.numbers.get(label);
-    if (!n) throw new Error(`no number called "${label}" was dialled in this scenario`);
-    return n;
   }
 
   /** A public-side host address and port nobody else uses right now. */
@@ -119,14 +78,10 @@ export class SbcWorld extends World {
         recvTimeoutMs: 10000,
         timeoutS: 30,
         ...o,
+        // Every public caller calls from the same number ([from] in the scenarios).
+        keys: { from: PUBLIC_CALLER_NUMBER, ...o.keys },
       },
     });
-  }
-
-  result(role: string): SippResult {
-    const r = this.sipp.get(role);
-    if (!r) throw new Error(`no SIPp run called "${role}" in this scenario`);
-    return r;
   }
 
   /**
@@ -138,75 +93,39 @@ export class SbcWorld extends World {
     await this.ctx.core.ensure(behaviour, holdMs);
   }
 
-  onScenarioEnd(fn: () => Promise<void>): void {
-    this.cleanups.push(fn);
+  /** Stops one core server; the set is started again with the default behaviour after the scenario. */
+  async stopCoreServer(address: string): Promise<void> {
+    this.onScenarioEnd(() => this.ctx.core.ensure('answer'));
+    await this.ctx.core.stopServer(address);
   }
 
-  /** Runs the undo actions, last registered first; returns what failed. */
-  async runCleanups(): Promise<string[]> {
+  override openEvidence(index: number, name: string, tags: string[] = []): void {
+    super.openEvidence(index, name, tags);
+    this.media.req = tags.find((t) => /^[A-Z]+-\d+$/.test(t)) ?? 'MEDIA';
+  }
+
+  /**
+   * Undoes the scenario: first each part releases what it opened (the call is hung up, sockets and
+   * media agents close, callers stop), then the undo actions run, last registered first (users and
+   * routes removed, the core's behaviour restored). Returns what failed.
+   */
+  async undo(): Promise<string[]> {
     const problems: string[] = [];
-    for (const fn of this.cleanups.splice(0).reverse()) {
+    // Media first: its hang-up needs the core servers as the scenario left them.
+    // The other parts hold results only; what they change elsewhere is undone by actions (onScenarioEnd).
+    const parts: ScenarioPart[] = [this.media, this.restart, this.routing, this.registration];
+    const scope = { evidenceDir: this.evidenceDir, notes: this.notes, sipp: this.sipp };
+    for (const part of parts) {
       try {
-        await fn();
+        await part.undo?.(scope);
       } catch (err) {
         problems.push(err instanceof Error ? err.message : String(err));
       }
     }
+    problems.push(...(await this.runUndoActions()));
     return problems;
   }
 
-  /** "GEN-08" or "IN-01/GEN-04": how a failure message of this scenario starts. */
-  get ids(): string {
-    return this.requirementIds.join('/') || 'SUITE';
-  }
-
-  /**
-   * Marks the scenario "incomplete" for the certificate: the profile lacks what it needs or a
-   * precondition failed. The step returns what this returns, so cucumber records it as skipped.
-   */
-  incomplete(reason: string): 'skipped' {
-    this.attach(reason, 'text/x.sbcx.incomplete');
-    this.notes.push(`incomplete: ${reason}`);
-    return 'skipped';
-  }
-
-  openEvidence(index: number, name: string, tags: string[] = []): void {
-    this.scenarioName = name;
-    this.requirementIds = tags.filter((t) => /^(GEN|IN|OUT)-\d+$/.test(t));
-    const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
-    this.evidenceDir = join(this.ctx.state.reportDir, 'scenarios', `${String(index).padStart(3, '0')}-${slug}`);
-    mkdirSync(this.evidenceDir, { recursive: true });
-  }
-
-  writeEvidence(status: string): void {
-    const summary = {
-      scenario: this.scenarioName,
-      status,
-      numbers: Object.fromEntries(this.numbers),
-      sipp: [...this.sipp.values()].map((r) => ({ name: r.name, outcome: r.outcome, exitCode: r.exitCode, summary: r.summary, files: r.files })),
-      notes: this.notes,
-    };
-    writeFileSync(join(this.evidenceDir, 'evidence.json'), JSON.stringify(summary, null, 2));
-    writeFileSync(join(this.evidenceDir, 'ladder.txt'), this.ladderText());
-  }
-
-  /**
-   * The scenario's SIP ladder as each endpoint saw it: every SIPp run of the public side, then what the
-   * core servers exchanged for each number the scenario dialled (found by number, never by Call-ID).
-   */
-  ladderText(): string {
-    const time = (d: Date): string => d.toISOString().slice(11, 23);
-    const line = (m: TracedMessage): string =>
-      `  ${time(m.at)} ${m.direction === 'sent' ? '-->' : '<--'} ${m.method ? `${m.method} ${m.requestUri}` : `${m.status} (${m.header('cseq') ?? ''})`}`;
-    const parts: string[] = [`# ${this.scenarioName}`];
-    for (const r of this.sipp.values()) parts.push(`\n## ${r.summary}`, ...r.messages.map(line));
-    for (const [label, number] of this.numbers) {
-      for (const receipt of this.ctx.core.receivedFor(number)) {
-        parts.push(`\n## core server ${receipt.server}, ${label} ${number}`, ...receipt.messages.map(line));
-      }
-    }
-    return `${parts.join('\n')}\n`;
-  }
 }
 
 setWorldConstructor(SbcWorld);

@@ -12,6 +12,7 @@ import { readCucumberMessages } from './cucumber-results';
 import { evidenceLinks, relativizeReportFiles, type EvidenceLink } from './evidence-files';
 import { renderJunit, scenarioSuite, vitestSuites } from './junit';
 import { readRobustnessSection } from './robustness';
+import { readRunChecks } from './run-checks';
 import { machineFacts, suiteFacts, sutFacts } from './run-facts';
 import { softwareBanner, writeScenarioEvidence } from './scenario-evidence';
 import type { LadderHost } from './sip-ladder';
@@ -59,9 +60,11 @@ export async function writeRunReport(o: RunReportOptions): Promise<RunReport> {
   });
   for (const p of problems) log(`report: ${p}`);
   relativizeReportFiles(o.reportDir);
+  // The run-wide checks (GEN-03's whole-run audit) are judged as scenarios of their requirement.
+  const scenarios = [...run.scenarios, ...readRunChecks(o.reportDir)];
 
   const junit = join(o.reportDir, 'junit.xml');
-  writeFileSync(junit, renderJunit([...vitestSuites(join(o.reportDir, 'vitest.json'), paths), scenarioSuite(run.scenarios, o.tagFilter, paths)]));
+  writeFileSync(junit, renderJunit([...vitestSuites(join(o.reportDir, 'vitest.json'), paths), scenarioSuite(scenarios, o.tagFilter, paths)]));
 
   const runEvidence: EvidenceLink[] = RUN_FILES.filter((f) => existsSync(join(o.reportDir, f))).map((f) => ({ label: f, href: f }));
   const certificate = buildCertificate({
@@ -71,7 +74,7 @@ export async function writeRunReport(o: RunReportOptions): Promise<RunReport> {
     provider: o.provider,
     runId: o.runId,
     tagFilter: o.tagFilter,
-    scenarios: run.scenarios,
+    scenarios,
     runFinished: run.runFinished,
     paths,
     evidence: (s) => evidenceLinks(o.reportDir, s.evidenceDir),

@@ -1,5 +1,6 @@
 import { Rng, serializeDraft, type Draft } from './draft';
 import { GROUPS, METHODS, MUTATIONS, mutationsFor, MAX_UDP_PAYLOAD, type Group, type Method, type Mutation } from './mutations';
+import { PUBLIC_CALLER_NUMBER } from '../sipp/scenario-keys';
 
 /**
  * The robustness corpus (issue 11): valid INVITE, REGISTER, OPTIONS and BYE requests, each mutated
@@ -51,8 +52,6 @@ export interface CorpusCase {
 /** Share of baseline (unmutated) cases: enough to keep calls flowing through the whole run. */
 const BASELINE_EVERY = 10;
 
-/** The caller's From number of every case; the dialled number identifies the case. */
-export const CALLER_NUMBER = '+31201110000';
 
 export function generateCorpus(o: CorpusOptions): CorpusCase[] {
   if (!Number.isInteger(o.cases) || o.cases < 1) throw new Error(`robustness corpus: cases must be a positive integer, got ${o.cases}`);
@@ -143,7 +142,7 @@ export function baseRequest(method: Method, f: BaseFields): Draft {
   const headers: Array<[string, string]> = [
     ['Via', `SIP/2.0/${tls ? 'TLS' : 'UDP'} ${local};branch=${f.branch}${tls ? '' : ';rport'}`],
     ['Max-Forwards', '70'],
-    ['From', method === 'REGISTER' ? `<sip:${user}@${sbc}>;tag=f${f.index}` : `"Robust ${f.index}" <sip:${CALLER_NUMBER}@${f.local.ip}>;tag=f${f.index}`],
+    ['From', method === 'REGISTER' ? `<sip:${user}@${sbc}>;tag=f${f.index}` : `"Robust ${f.index}" <sip:${PUBLIC_CALLER_NUMBER}@${f.local.ip}>;tag=f${f.index}`],
     ['To', method === 'BYE' ? `<sip:${user}@${sbc}>;tag=t${f.index}` : `<sip:${user}@${sbc}>`],
     ['Call-ID', f.callId],
     ['CSeq', `${method === 'BYE' ? 2 : 1} ${method}`],

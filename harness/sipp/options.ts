@@ -2,6 +2,8 @@
  * Typed SIPp options and the command line they become. Only what the suite uses is modelled; `extra`
  * passes anything else through verbatim.
  */
+import { scenarioKeys } from './scenario-keys';
+
 export interface SippOptions {
   /** Path to a scenario XML file (`-sf`) or a built-in scenario name (`-sn`, e.g. 'uac', 'uas'). */
   scenario: { file: string } | { builtin: 'uac' | 'uas' | 'regexp' | 'branchc' | 'branchs' | 'uac_pcap' };
@@ -21,7 +23,7 @@ export interface SippOptions {
   maxConcurrent?: number;
   /** Injection CSV file (`-inf`): the first line is SEQUENTIAL / RANDOM / USER. */
   injectionFile?: string;
-  /** Values for `[key]` keywords in the scenario (`-key name value`). */
+  /** Values for `[key]` keywords in the scenario (`-key name value`), beside the shared ones (scenario-keys.ts). */
   keys?: Record<string, string | number>;
   /** Default time-out of a recv (`-recv_timeout`), ms. */
   recvTimeoutMs?: number;
@@ -52,7 +54,9 @@ export function buildArgs(o: SippOptions): string[] {
   if (o.calls !== undefined) a.push('-m', String(o.calls));
   if (o.maxConcurrent !== undefined) a.push('-l', String(o.maxConcurrent));
   if (o.injectionFile) a.push('-inf', o.injectionFile);
-  for (const [k, v] of Object.entries(o.keys ?? {})) a.push('-key', k, String(v));
+  // A scenario file gets the suite's shared keys too (scenario-keys.ts); a built-in one uses none.
+  const keys = 'file' in o.scenario ? scenarioKeys(o.keys) : (o.keys ?? {});
+  for (const [k, v] of Object.entries(keys)) a.push('-key', k, String(v));
   if (o.recvTimeoutMs !== undefined) a.push('-recv_timeout', String(o.recvTimeoutMs));
   if (o.timeoutS !== undefined) a.push('-timeout', `${o.timeoutS}s`, '-timeout_error');
   if (o.messageFile) a.push('-trace_msg', '-message_file', o.messageFile);

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { outcomeOf } from './exit-codes';
 import { parseMessageLog, userOf } from './messages';
 import { buildArgs } from './options';
+import { CORE_MEDIA_PORT } from './scenario-keys';
 import { runSipp, startSipp } from './runner';
 import { parseStats, SippStatsError } from './stats';
 
@@ -32,6 +33,14 @@ describe('SIPp command line', () => {
     expect(args.join(' ')).toContain('-r 20 -m 100 -l 50 -inf users.csv -key from +3120111');
     expect(args.join(' ')).toContain('-trace_msg -message_file m.log -trace_stat -stf s.csv -fd 1');
     expect(args.at(-1)).toBe('203.0.113.10:5060');
+  });
+
+  it('passes the shared scenario keys to a scenario file, the run\'s own keys winning', () => {
+    const shared = buildArgs({ scenario: { file: 'uas-answer-media.xml' }, localIp: '10.20.0.21' }).join(' ');
+    expect(shared).toContain(`-key core_media_port ${CORE_MEDIA_PORT}`);
+    const own = buildArgs({ scenario: { file: 'uas-answer-media.xml' }, localIp: '10.20.0.21', keys: { core_media_port: 41500 } }).join(' ');
+    expect(own).toContain('-key core_media_port 41500');
+    expect(own).not.toContain(`-key core_media_port ${CORE_MEDIA_PORT}`);
   });
 
   it('builds a built-in UAS without a remote', () => {

@@ -1,32 +1,19 @@
 /**
- * Steps that judge by packet captures: isolation of the core (GEN-02), TCP refused on the SIP port
- * (GEN-08) and topology hiding (GEN-03). The captures run for the whole run (capture.hooks.ts).
+ * Isolation of the core (GEN-02) and TCP refused on the public SIP port (GEN-08): probes from a public
+ * host, judged by what they got and by the core zone's capture (which runs for the whole run,
+ * capture.hooks.ts).
  */
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Given, Then, When } from '@cucumber/cucumber';
-import { readCapture, type CapturedSip } from '../harness/capture/pcap-read';
-import { splitSip } from '../harness/capture/sip-text';
-import { auditPublicCapture, formatAudit, writeAuditReport, type AuditReport } from '../harness/capture/topology-audit';
+import { readCapture } from '../harness/capture/pcap-read';
 import { auditCoreCapture, formatCoreFinding, probeUdp, type CoreZoneAudit } from '../harness/capture/zone-isolation';
 import { probeTcp, type TcpProbeResult } from '../harness/sip/probe-tcp';
 import { run } from '../harness/util/process';
-import { check, describeRun } from './assertions';
-import { auditScope, coreScope, onScenarioEnd, runCaptures, tlsKeylogFile, tlsNote, writeCoreAudit } from './capture.hooks';
+import { check } from './assertions';
+import { coreScope, onScenarioEnd, runCaptures, writeCoreAudit } from './capture.hooks';
+import type { IsolationProbe } from './support/capture';
 import type { SbcWorld } from './world';
-
-interface IsolationProbe {
-  proto: 'udp' | 'tcp';
-  target: string;
-  outcome: string;
-  /** A UDP answer came back, or the TCP handshake completed: a flow was opened. */
-  opened: boolean;
-  received: string;
-  errorCode?: string;
-}
-
-const isolationProbes = new WeakMap<SbcWorld, IsolationProbe[]>();
-const sipPortProbes = new WeakMap<SbcWorld, TcpProbeResult>();
 
 const PROBE_TIMEOUT_MS = 1500;
 
@@ -83,13 +70,13 @@ When('it sends a UDP datagram and opens a TCP connection to every core address a
       })),
     ]),
   );
-  isolationProbes.set(this, results);
+  this.capture.isolationProbes = results;
   writeFileSync(join(this.evidenceDir, 'isolation-probes.json'), JSON.stringify({ from: localIp, timeoutMs: PROBE_TIMEOUT_MS, probes: results }, null, 2));
   this.notes.push(...results.map(describeProbe));
 });
 
 Then('none of them is answered or accepted', function (this: SbcWorld) {
-  const probes = isolationProbes.get(this);
+  const probes = this.capture.isolationProbes;
   check(probes, () => 'no isolation probes were sent in this scenario');
   // Probes that never left the public host would prove nothing about the SBC host.
   const unsent = probes.filter((p) => p.errorCode === 'ENETUNREACH');
@@ -132,87 +119,17 @@ Then('every packet the core zone received from outside came from the SBC\'s core
 When('a public host opens a TCP connection to the SBC\'s public SIP port and sends OPTIONS', async function (this: SbcWorld) {
   const port = this.ctx.profile.sbc.public.udp;
   const r = await probeTcp(this.sbcPublic, port, 3000, { localIp: this.publicEndpoint().ip });
-  sipPortProbes.set(this, r);
+  this.capture.sipPortProbe = r;
   writeFileSync(join(this.evidenceDir, 'tcp-probe.json'), JSON.stringify({ target: `${this.sbcPublic}:${port}`, ...r }, null, 2));
   this.notes.push(`TCP ${this.sbcPublic}:${port}: ${r.outcome}${r.errorCode ? ` (${r.errorCode})` : ''}, connected ${r.connected}, ${r.elapsedMs} ms`);
 });
 
 Then('the connection is refused or closed without any SIP answer', function (this: SbcWorld) {
-  const r = sipPortProbes.get(this);
+  const r = this.capture.sipPortProbe;
   check(r, () => 'no TCP probe was made in this scenario');
   const target = `${this.sbcPublic}:${this.ctx.profile.sbc.public.udp}`;
   check(r.received === '', () => `GEN-08: the SBC answered over TCP on ${target}:\n${r.received.slice(0, 600)}`);
   // A handshake that never completes (SYN dropped) refuses too; an accepted connection left open does not.
   check(r.outcome === 'refused' || r.outcome === 'closed-without-answer' || (r.outcome === 'timeout' && !r.connected), () =>
     `GEN-08: TCP to ${target} was accepted and kept open for ${r.elapsedMs} ms without being closed (outcome ${r.outcome})`);
-});
-
-// ---- GEN-03: topology hiding ---------------------------------------------------------------------
-
-Given('the core servers reject calls with 486 Busy Here', async function (this: SbcWorld) {
-  await this.coreBehaviour('reject-486');
-});
-
-When('a public caller dials a new number over UDP and is rejected', async function (this: SbcWorld) {
-  const number = this.newNumber();
-  await this.runPublicSipp('caller', 'uac-invite-rejected-busy.xml', { service: number, keys: { from: '+31201110000' } });
-});
-
-Then('the public party\'s exchange went as scripted', function (this: SbcWorld) {
-  check(this.sipp.size > 0, () => `${this.ids}: no SIPp run in this scenario`);
-  for (const r of this.sipp.values()) {
-    check(r.outcome === 'all-calls-succeeded', () => `${this.ids}: the exchange did not go as scripted, so the path it should show on the public side was not exercised:\n${describeRun(r)}`);
-  }
-});
-
-function callIdOf(text: string): string | undefined {
-  return splitSip(text).headers.find((h) => h.canonical === 'call-id')?.value;
-}
-
-/** The ip:port a SIPp run sent from, read from the Via of its first request. */
-function endpointsOf(world: SbcWorld): Set<string> {
-  const out = new Set<string>();
-  for (const r of world.sipp.values()) {
-    const first = r.messages.find((m) => m.direction === 'sent' && m.method);
-    const sentBy = /SIP\/2\.0\/\w+\s+([^;\s]+)/.exec(first?.headers('via')[0] ?? '')?.[1];
-    if (sentBy) out.add(sentBy);
-  }
-  return out;
-}
-
-function failOnLeaks(world: SbcWorld, report: AuditReport, what: string, pcap: string, tls: string): void {
-  const files = writeAuditReport(world.evidenceDir, report);
-  if (tls) appendFileSync(files.text, `${tls}\n`);
-  check(report.leaks.length === 0, () => `GEN-03: ${what} carries core addresses or host names:\n${formatAudit(report, 30)}\n  audit: ${files.text}\n  capture: ${pcap}${tls ? `\n  ${tls}` : ''}`);
-}
-
-Then('no message of this scenario\'s exchanges seen on the public side carries a core address or core host name', async function (this: SbcWorld) {
-  const { pub } = runCaptures();
-  await pub.sync();
-  const callIds = new Set([...this.sipp.values()].flatMap((r) => r.messages.map((m) => m.header('call-id')).filter((c): c is string => !!c)));
-  for (const c of this.exchanges.callIds) callIds.add(c);
-  const endpoints = endpointsOf(this);
-  for (const e of this.exchanges.endpoints) endpoints.add(e);
-  const mine = (m: CapturedSip): boolean =>
-    callIds.has(callIdOf(m.text) ?? '') || endpoints.has(`${m.src}:${m.srcPort}`) || endpoints.has(`${m.dst}:${m.dstPort}`);
-  const contents = await readCapture(pub.file, { tlsKeylog: tlsKeylogFile() });
-  const report = auditPublicCapture(contents.sip.filter(mine), auditScope(this.ctx.state, this.ctx.profile.coreHostNames, this.sbcPublic));
-  check(report.summary.fromSbc > 0, () =>
-    `GEN-03: the public capture holds no message the SBC sent in this scenario's exchanges (Call-IDs ${[...callIds].join(', ') || 'none'}; endpoints ${[...endpoints].join(', ') || 'none'}), so there is nothing to audit (capture: ${pub.file})`);
-  const tls = tlsNote(contents.tls);
-  failOnLeaks(this, report, `what the SBC sent to the public side in this scenario (${report.summary.fromSbc} messages)`, pub.file, tls);
-  this.notes.push(formatAudit(report, 0));
-});
-
-Then('nothing the public side received during the whole run so far carries a core address or core host name', async function (this: SbcWorld) {
-  const { pub } = runCaptures();
-  await pub.sync();
-  const contents = await readCapture(pub.file, { tlsKeylog: tlsKeylogFile() });
-  const report = auditPublicCapture(contents.sip, {
-    ...auditScope(this.ctx.state, this.ctx.profile.coreHostNames, this.sbcPublic), flows: contents.flows, payloads: contents.payloads,
-  });
-  check(report.summary.fromSbc > 0, () => `GEN-03: the public capture holds no SIP message from the SBC at all, so there is nothing to audit (capture: ${pub.file})`);
-  const tls = tlsNote(contents.tls);
-  failOnLeaks(this, report, `what the public side received during the run (${report.summary.sipMessages} SIP messages, ${report.summary.otherPayloads} other datagrams, ${report.summary.packets} packets)`, pub.file, tls);
-  this.notes.push(formatAudit(report, 0), ...(tls ? [tls] : []));
 });
