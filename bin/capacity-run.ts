@@ -1,7 +1,8 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { g711Wav } from '../harness/media/g711-wav';
-import { loadSutProfile } from '../harness/sut/profile';
+import { loadSutProfile, substitute } from '../harness/sut/profile';
+import { SutMetricsReader } from '../harness/capacity/sut-metrics';
 import { run } from '../harness/util/process';
 import type { TopologyState } from '../topology/state';
 import { capacityOptions, DEFAULT_GENERATOR_BUDGET_S, type CapacityRequest } from '../harness/capacity/capacity-options';
@@ -91,6 +92,10 @@ export async function runCapacityInTopology(i: CapacityRunInput): Promise<{ resu
     dir: stepsDir,
     answerTimeoutMs: ANSWER_TIMEOUT_MS,
     sutNetns: i.state.namespaces.sbc,
+    sutMetrics: new SutMetricsReader(profile.metrics && {
+      url: substitute(profile.metrics.http, i.state.vars, 'metrics.http'),
+      ...(profile.metrics.eventLoopDelay ? { eventLoopDelay: profile.metrics.eventLoopDelay } : {}),
+    }),
     zones: [
       { name: 'public', netns: i.state.namespaces.pub },
       { name: 'sbc', netns: i.state.namespaces.sbc },

@@ -2,6 +2,7 @@ import { evaluateStep, retransmissionRatio, failedRatio, type ServiceLevel, type
 import { roundCalls, roundRate, searchMaximum, type Budget, type SearchPhase, type SearchResult } from './search';
 import type { CallerPlan, CallerRun, HostLoad } from './load-generator';
 import { mediaText, probeWindow, type MediaSample, type ProbeWindow } from './media-quality';
+import { eventLoopText } from './sut-metrics';
 
 /**
  * The ramp controller: first the call-rate search (short calls at rising rates), then the concurrency
@@ -147,6 +148,7 @@ function progressLine(r: StepRecord): string {
     `retrans ${(retransmissionRatio(m) * 100).toFixed(2)} %`,
     `peak ${m.peakConcurrent}`,
     ...(m.cost ? [costText(m.cost)] : []),
+    ...(m.eventLoop ? [eventLoopText(m.eventLoop)] : []),
     ...[mediaText(m.media)].filter((t) => t !== undefined),
     hostText(r.host),
     verdict,

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { buildArgs } from '../sipp/options';
 import { run, start, type Managed } from '../util/process';
 import { CostMeter } from './sut-cost';
+import type { SutMetricsReader } from './sut-metrics';
 import type { CoreTraffic, StepMeasurement } from './service-level';
 import { measureStep, parseCounts, parseStatRows, summarizeSippErrors } from './step-stats';
 
@@ -107,6 +108,8 @@ export class LoadGenerator {
       sutNetns?: string;
       /** Zones whose UDP receive buffer drops are reported per step (name -> namespace; none = this one). */
       zones?: { name: string; netns?: string }[];
+      /** Reads the SUT's own figures (event-loop delay) around every step; absent for a run without a SUT. */
+      sutMetrics?: SutMetricsReader;
     },
   ) {}
 
@@ -211,6 +214,7 @@ export class LoadGenerator {
     const drops0 = await this.udpDrops();
     const meter = this.o.sutNetns === undefined ? undefined : new CostMeter(this.o.sutNetns);
     meter?.start();
+    const loopDelay = await this.o.sutMetrics?.start();
     const proc = start({ name: `capacity-caller-${plan.name}`, command: 'sipp', args, netns: this.o.caller.netns, cwd: dir, logFile: join(dir, 'caller.out.log') });
     const killer = setTimeout(() => void proc.stop(1000), (timeoutS + 15) * 1000);
     const exitCode = await proc.exited;
@@ -241,6 +245,7 @@ export class LoadGenerator {
       measurement.cost = meter.stop({ callsCompleted: measurement.callsSucceeded, peakConcurrent: measurement.peakConcurrent });
       host.sutCpuPercent = measurement.cost.sutCpuPercent;
     }
+    if (loopDelay) measurement.eventLoop = await loopDelay();
     if (this.core.length) {
       measurement.core = {
         messages: core1.messages - core0.messages,

@@ -7,7 +7,7 @@ import type { Config, ZoneName } from './config';
 import { ConfigError } from './errors';
 import { CallEvents } from './events';
 import type { Logger } from './logger';
-import { Metrics } from './metrics';
+import { EventLoopDelay, Metrics } from './metrics';
 import { createSignalling, type Signalling } from './signalling';
 import { Timers, type Clock } from './transaction/timers';
 import { TransportLayer } from './transport/transport-layer';
@@ -38,6 +38,9 @@ export async function startSbc(config: Config, options: SbcOptions): Promise<Sbc
   const log = options.log;
   const events = options.events ?? new CallEvents();
   const metrics = new Metrics();
+  // Every SIP message of every call waits for this one loop: its delay is the first place latency shows.
+  const loopDelay = new EventLoopDelay();
+  metrics.histogram('sbc_event_loop_delay_seconds', 'How late the event loop ran its timers, seconds (perf_hooks.monitorEventLoopDelay)', () => loopDelay.snapshot());
   const timers = new Timers(
     { t1: config.timers.t1Ms, t2: config.timers.t2Ms, t4: config.timers.t4Ms },
     options.clock,
@@ -98,6 +101,7 @@ export async function startSbc(config: Config, options: SbcOptions): Promise<Sbc
     await transport.close();
     await admin.close();
     await security.close();
+    loopDelay.close();
     throw err;
   }
   ready = true;
@@ -121,6 +125,7 @@ export async function startSbc(config: Config, options: SbcOptions): Promise<Sbc
       await routing.close();
       await transport.close();
       await security.close();
+      loopDelay.close();
       log.info('sbc stopped');
     },
   };
