@@ -31,6 +31,10 @@ export interface CapacityRunInput {
 /** The number every capacity call dials; inbound calls are routed round robin whatever the number. */
 const DIALLED = '+31209990000';
 const CALLER_PORT = 5062;
+/** The generator ceiling's SIPp UAS listen on the callers' own addresses, on this port. */
+const GENERATOR_UAS_PORT = 5090;
+/** Callers of the generator ceiling share this many UAS (SIPp pairs: caller i to UAS i mod 4). */
+const GENERATOR_UAS = 4;
 /** Where scenarios/uas-answer-media.xml points every core leg's media (the probes' echo listens there). */
 const CORE_MEDIA_PORT = 41000;
 const ANSWER_TIMEOUT_MS = 10000;
@@ -40,28 +44,50 @@ async function sippVersion(): Promise<string> {
   return /SIPp v[^\s,]+/.exec(r.stdout)?.[0] ?? 'unknown';
 }
 
+/** The callers' scenario, and with RTP the G.711 file it streams. */
+function callerMedia(repoRoot: string, media: CapacityOptions['media']): { callerScenario: string; callerFiles?: { name: string; data: Buffer }[] } {
+  if (media !== 'rtp') return { callerScenario: join(repoRoot, 'scenarios', 'uac-capacity-call.xml') };
+  return { callerScenario: join(repoRoot, 'scenarios', 'uac-capacity-call-rtp.xml'), callerFiles: [{ name: 'g711-tone.wav', data: g711Wav({ codec: 'PCMU', seconds: 10 }) }] };
+}
+
 /**
- * The generator's own ceiling: the same caller, scenario and service level, straight to a SIPp UAS on
- * another public host (no SBC), rate search only. Its steps go to capacity/generator/.
+ * The callers' source addresses: 203.0.113.20 first (the carrier trunk of earlier runs), then every
+ * public host but the probes' (.21) and the old generator UAS's (.22).
+ */
+function callerPool(i: CapacityRunInput, max: number): Endpoint[] {
+  const hosts = i.state.addresses.publicHosts;
+  return [hosts[0]!, ...hosts.slice(3)].slice(0, max).map((address) => ({ netns: i.state.namespaces.pub, address, port: CALLER_PORT }));
+}
+
+/**
+ * The generator's own ceiling: the same callers (as many, from the same addresses), scenario and
+ * service level, straight to SIPp UAS in the public zone (no SBC), rate search only. Its steps go to
+ * capacity/generator/.
  */
 async function measureGeneratorCeiling(i: CapacityRunInput, sut: CapacityOptions, budgetS: number, dir: string): Promise<SearchResult<StepRecord>> {
   mkdirSync(dir, { recursive: true });
-  const hosts = i.state.addresses.publicHosts;
-  const uas: Endpoint = { netns: i.state.namespaces.pub, address: hosts[2] ?? hosts[0]!, port: 5060 };
+  const callers = callerPool(i, sut.callers.maxCallers);
+  const uas: Endpoint[] = callers.slice(0, GENERATOR_UAS).map((c) => ({ ...c, port: GENERATOR_UAS_PORT }));
   const generator = new LoadGenerator({
-    caller: { netns: i.state.namespaces.pub, address: hosts[0]!, port: CALLER_PORT },
-    target: `${uas.address}:${uas.port}`,
-    coreServers: [uas],
+    callers,
+    perCallerCps: sut.callers.perCallerCps,
+    targets: uas.map((u) => `${u.address}:${u.port}`),
+    coreServers: uas,
     service: DIALLED,
     from: '+3120555',
-    callerScenario: join(i.repoRoot, 'scenarios', 'uac-capacity-call.xml'),
+    ...callerMedia(i.repoRoot, sut.media),
     coreScenario: join(i.repoRoot, 'scenarios', 'uas-answer.xml'),
     dir,
     answerTimeoutMs: ANSWER_TIMEOUT_MS,
     zones: [{ name: 'public', netns: i.state.namespaces.pub }],
   });
-  const options = capacityOptions({ budgetS, maxCps: sut.rate.maxCps, startCps: sut.rate.startCps, holdMs: sut.rate.holdMs, concurrency: false, mediaProbes: 0, serviceLevel: sut.serviceLevel });
-  i.log(`\n== generator ceiling first: SIPp ${hosts[0]} straight to SIPp ${uas.address} (no SBC), budget ${budgetS} s`);
+  // No probes here (nothing to echo them), so the options say signalling; the callers still stream RTP
+  // when the SUT's run does, since rtp_stream is part of what one SIPp can carry.
+  const options = capacityOptions({
+    budgetS, maxCps: sut.rate.maxCps, startCps: sut.rate.startCps, holdMs: sut.rate.holdMs, concurrency: false, mediaProbes: 0, media: 'signalling', serviceLevel: sut.serviceLevel,
+    perCallerCps: sut.callers.perCallerCps, maxCallers: sut.callers.maxCallers,
+  });
+  i.log(`\n== generator ceiling first: SIPp callers (one per ${sut.callers.perCallerCps} cps, up to ${callers.length} source addresses) straight to ${uas.length} SIPp UAS (no SBC), budget ${budgetS} s`);
   await generator.startCore(budgetS * 1000);
   try {
     const outcome = await runCapacity({ runCaller: generator.runCaller.bind(generator), coreAlive: generator.coreAlive.bind(generator) }, options, (l) => i.log(`generator ${l}`));
@@ -79,13 +105,13 @@ export async function runCapacityInTopology(i: CapacityRunInput): Promise<{ resu
   mkdirSync(stepsDir, { recursive: true });
   const core: Endpoint[] = i.state.addresses.coreServers.map((address) => ({ netns: i.state.namespaces.core, address, port: 5060 }));
   const generator = new LoadGenerator({
-    caller: { netns: i.state.namespaces.pub, address: i.state.addresses.publicHosts[0]!, port: CALLER_PORT },
-    target: `${profile.sbc.public.address}:${profile.sbc.public.udp}`,
+    callers: callerPool(i, options.callers.maxCallers),
+    perCallerCps: options.callers.perCallerCps,
+    targets: [`${profile.sbc.public.address}:${profile.sbc.public.udp}`],
     coreServers: core,
     service: DIALLED,
     from: '+3120555',
-    callerScenario: join(i.repoRoot, 'scenarios', options.media === 'rtp' ? 'uac-capacity-call-rtp.xml' : 'uac-capacity-call.xml'),
-    ...(options.media === 'rtp' ? { callerFiles: [{ name: 'g711-tone.wav', data: g711Wav({ codec: 'PCMU', seconds: 10 }) }] } : {}),
+    ...callerMedia(i.repoRoot, options.media),
     // With probes, every call is answered towards the core-side echo, which sends back whatever RTP
     // arrives: the probes' and, with --media rtp, every load call's.
     coreScenario: join(i.repoRoot, 'scenarios', options.mediaProbes > 0 ? 'uas-answer-media.xml' : 'uas-answer.xml'),

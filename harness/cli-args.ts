@@ -167,6 +167,7 @@ export function parseCommandLine(argv: string[], o: { repoRoot: string; cwd?: st
         'budget-s': number, 'max-cps': number, 'start-cps': number, 'step-s': number, 'hold-ms': number,
         'max-calls': number, 'no-concurrency': { type: 'boolean' }, slo: number, 'media-probes': number,
         'generator-budget-s': number, 'no-generator-ceiling': { type: 'boolean' }, media: number,
+        'caller-cps': number, callers: number,
       });
       if (v.help) return { name: 'help', text: usageText('capacity') };
       let request: CapacityRequest;
