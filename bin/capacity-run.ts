@@ -1,15 +1,12 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { g711Wav } from '../harness/media/g711-wav';
-import { loadSutProfile, substitute } from '../harness/sut/profile';
-import { SutMetricsReader } from '../harness/capacity/sut-metrics';
+import { loadSutProfile } from '../harness/sut/profile';
 import { run } from '../harness/util/process';
 import type { TopologyState } from '../topology/state';
 import { capacityOptions, DEFAULT_GENERATOR_BUDGET_S, type CapacityRequest } from '../harness/capacity/capacity-options';
 import { runCapacity, type CapacityOptions, type StepRecord } from '../harness/capacity/controller';
 import type { SearchResult } from '../harness/capacity/search';
-import { LoadGenerator, type Endpoint } from '../harness/capacity/load-generator';
-import { MediaProber } from '../harness/capacity/media-prober';
+import { generatorOnly, sutLoad } from '../harness/capacity/sut-load';
 import { buildCapacityResult, generatorCeiling, machineInfo, summaryLines, writeCapacityResults, type CapacityResult } from '../harness/capacity/results';
 
 /**
@@ -28,35 +25,9 @@ export interface CapacityRunInput {
   ceiling?: SearchResult<StepRecord>;
 }
 
-/** The number every capacity call dials; inbound calls are routed round robin whatever the number. */
-const DIALLED = '+31209990000';
-const CALLER_PORT = 5062;
-/** The generator ceiling's SIPp UAS listen on the callers' own addresses, on this port. */
-const GENERATOR_UAS_PORT = 5090;
-/** Callers of the generator ceiling share this many UAS (SIPp pairs: caller i to UAS i mod 4). */
-const GENERATOR_UAS = 4;
-/** Where scenarios/uas-answer-media.xml points every core leg's media (the probes' echo listens there). */
-const CORE_MEDIA_PORT = 41000;
-const ANSWER_TIMEOUT_MS = 10000;
-
 async function sippVersion(): Promise<string> {
   const r = await run('sipp', ['-v'], { check: false, timeoutMs: 5000 }).catch(() => ({ stdout: '' }));
   return /SIPp v[^\s,]+/.exec(r.stdout)?.[0] ?? 'unknown';
-}
-
-/** The callers' scenario, and with RTP the G.711 file it streams. */
-function callerMedia(repoRoot: string, media: CapacityOptions['media']): { callerScenario: string; callerFiles?: { name: string; data: Buffer }[] } {
-  if (media !== 'rtp') return { callerScenario: join(repoRoot, 'scenarios', 'uac-capacity-call.xml') };
-  return { callerScenario: join(repoRoot, 'scenarios', 'uac-capacity-call-rtp.xml'), callerFiles: [{ name: 'g711-tone.wav', data: g711Wav({ codec: 'PCMU', seconds: 10 }) }] };
-}
-
-/**
- * The callers' source addresses: 203.0.113.20 first (the carrier trunk of earlier runs), then every
- * public host but the probes' (.21) and the old generator UAS's (.22).
- */
-function callerPool(i: CapacityRunInput, max: number): Endpoint[] {
-  const hosts = i.state.addresses.publicHosts;
-  return [hosts[0]!, ...hosts.slice(3)].slice(0, max).map((address) => ({ netns: i.state.namespaces.pub, address, port: CALLER_PORT }));
 }
 
 /**
@@ -66,28 +37,14 @@ function callerPool(i: CapacityRunInput, max: number): Endpoint[] {
  */
 async function measureGeneratorCeiling(i: CapacityRunInput, sut: CapacityOptions, budgetS: number, dir: string): Promise<SearchResult<StepRecord>> {
   mkdirSync(dir, { recursive: true });
-  const callers = callerPool(i, sut.callers.maxCallers);
-  const uas: Endpoint[] = callers.slice(0, GENERATOR_UAS).map((c) => ({ ...c, port: GENERATOR_UAS_PORT }));
-  const generator = new LoadGenerator({
-    callers,
-    perCallerCps: sut.callers.perCallerCps,
-    targets: uas.map((u) => `${u.address}:${u.port}`),
-    coreServers: uas,
-    service: DIALLED,
-    from: '+3120555',
-    ...callerMedia(i.repoRoot, sut.media),
-    coreScenario: join(i.repoRoot, 'scenarios', 'uas-answer.xml'),
-    dir,
-    answerTimeoutMs: ANSWER_TIMEOUT_MS,
-    zones: [{ name: 'public', netns: i.state.namespaces.pub }],
-  });
   // No probes here (nothing to echo them), so the options say signalling; the callers still stream RTP
   // when the SUT's run does, since rtp_stream is part of what one SIPp can carry.
   const options = capacityOptions({
     budgetS, maxCps: sut.rate.maxCps, startCps: sut.rate.startCps, holdMs: sut.rate.holdMs, concurrency: false, mediaProbes: 0, media: 'signalling', serviceLevel: sut.serviceLevel,
     perCallerCps: sut.callers.perCallerCps, maxCallers: sut.callers.maxCallers,
   });
-  i.log(`\n== generator ceiling first: SIPp callers (one per ${sut.callers.perCallerCps} cps, up to ${callers.length} source addresses) straight to ${uas.length} SIPp UAS (no SBC), budget ${budgetS} s`);
+  const { generator, uas } = generatorOnly(i.state, { repoRoot: i.repoRoot, options: { ...options, media: sut.media }, dir });
+  i.log(`\n== generator ceiling first: SIPp callers (one per ${sut.callers.perCallerCps} cps, up to ${sut.callers.maxCallers} source addresses) straight to ${uas} SIPp UAS (no SBC), budget ${budgetS} s`);
   await generator.startCore(budgetS * 1000);
   try {
     const outcome = await runCapacity({ runCaller: generator.runCaller.bind(generator), coreAlive: generator.coreAlive.bind(generator) }, options, (l) => i.log(`generator ${l}`));
@@ -103,49 +60,7 @@ export async function runCapacityInTopology(i: CapacityRunInput): Promise<{ resu
   const dir = i.outDir ?? join(i.state.reportDir, 'capacity');
   const stepsDir = join(dir, 'steps');
   mkdirSync(stepsDir, { recursive: true });
-  const core: Endpoint[] = i.state.addresses.coreServers.map((address) => ({ netns: i.state.namespaces.core, address, port: 5060 }));
-  const generator = new LoadGenerator({
-    callers: callerPool(i, options.callers.maxCallers),
-    perCallerCps: options.callers.perCallerCps,
-    targets: [`${profile.sbc.public.address}:${profile.sbc.public.udp}`],
-    coreServers: core,
-    service: DIALLED,
-    from: '+3120555',
-    ...callerMedia(i.repoRoot, options.media),
-    // With probes, every call is answered towards the core-side echo, which sends back whatever RTP
-    // arrives: the probes' and, with --media rtp, every load call's.
-    coreScenario: join(i.repoRoot, 'scenarios', options.mediaProbes > 0 ? 'uas-answer-media.xml' : 'uas-answer.xml'),
-    dir: stepsDir,
-    answerTimeoutMs: ANSWER_TIMEOUT_MS,
-    sutNetns: i.state.namespaces.sbc,
-    sutMetrics: new SutMetricsReader(profile.metrics && {
-      url: substitute(profile.metrics.http, i.state.vars, 'metrics.http'),
-      ...(profile.metrics.eventLoopDelay ? { eventLoopDelay: profile.metrics.eventLoopDelay } : {}),
-    }),
-    zones: [
-      { name: 'public', netns: i.state.namespaces.pub },
-      { name: 'sbc', netns: i.state.namespaces.sbc },
-      { name: 'core', netns: i.state.namespaces.core },
-    ],
-  });
-  const publicHosts = i.state.addresses.publicHosts;
-  const prober = options.mediaProbes > 0
-    ? new MediaProber({
-      calls: options.mediaProbes,
-      pubNetns: i.state.namespaces.pub,
-      // Its own public host, so nothing the SBC does per source (rate limits) mixes probes and load.
-      callerIp: publicHosts[1] ?? publicHosts[0]!,
-      sbc: profile.sbc.public.address,
-      sbcPort: profile.sbc.public.udp,
-      dialled: DIALLED,
-      from: '+3120666',
-      coreNetns: i.state.namespaces.core,
-      coreServers: i.state.addresses.coreServers,
-      corePort: CORE_MEDIA_PORT,
-      dir: stepsDir,
-      answerTimeoutMs: ANSWER_TIMEOUT_MS,
-    })
-    : undefined;
+  const { generator, prober } = sutLoad(i.state, { repoRoot: i.repoRoot, profile, options, dir: stepsDir });
   const machine = machineInfo(await sippVersion());
   const startedAt = new Date();
   const generatorBudgetS = i.request.generatorBudgetS ?? DEFAULT_GENERATOR_BUDGET_S;
