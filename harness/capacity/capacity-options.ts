@@ -117,7 +117,9 @@ export const CAPACITY_USAGE = `  capacity [--sut FILE]     bring the topology up
                             generator's own ceiling first, default ${DEFAULT_GENERATOR_BUDGET_S}; --no-generator-ceiling skips it;
                             --media rtp: G.711 RTP on every load call, the default; --media signalling: none;
                             --caller-cps N: one SIPp caller, on its own source address, per N cps of a step,
-                            default ${DEFAULT_PER_CALLER_CPS}; --callers N at most, default and maximum ${MAX_CALLERS})
+                            default ${DEFAULT_PER_CALLER_CPS}; --callers N at most, default and maximum ${MAX_CALLERS};
+                            --feature: run the @capacity features of features/capacity/ instead, e.g. 100 calls
+                            per second with media for 60 s within the service level)
 `;
 
 /** The capacity options of the command line; unknown values are an error, unknown flags are the CLI's business. */
