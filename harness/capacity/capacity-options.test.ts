@@ -39,8 +39,8 @@ describe('capacity options', () => {
     expect(() => parseCapacityArgs(['--media-probes', '0'])).toThrow(/--media rtp \(the default\) needs media probes/);
     expect(() => parseCapacityArgs(['--media', 'srtp'])).toThrow(/--media is rtp .* or signalling/);
   });
-  it('spreads a step over one caller per 10 cps, at most 38, unless told otherwise', () => {
-    expect(capacityOptions().callers).toEqual({ perCallerCps: 10, maxCallers: 38 });
+  it('spreads a step over one caller per 5 cps, at most 38, unless told otherwise', () => {
+    expect(capacityOptions().callers).toEqual({ perCallerCps: 5, maxCallers: 38 });
     expect(capacityOptions(parseCapacityArgs(['--caller-cps', '50', '--callers', '4'])).callers).toEqual({ perCallerCps: 50, maxCallers: 4 });
     expect(() => parseCapacityArgs(['--callers', '39'])).toThrow(/from 1 to 38/);
   });

@@ -33,11 +33,11 @@ export const DEFAULT_GENERATOR_BUDGET_S = 60;
 export const DEFAULT_BUDGET_S = 300;
 export const DEFAULT_MEDIA_PROBES = 5;
 /**
- * 10 calls/s per source is 30 requests/s (INVITE, ACK, BYE): below the per-source flood limits SBCs
+ * 5 calls/s per source is 15 requests/s (INVITE, ACK, BYE): well below the per-source flood limits SBCs
  * ship with, so a run measures the SBC's capacity, not its flood protection; one SIPp at that rate is
  * far from its own ceiling.
  */
-export const DEFAULT_PER_CALLER_CPS = 10;
+export const DEFAULT_PER_CALLER_CPS = 5;
 /** Public addresses the topology offers callers (203.0.113.20-59, less the probes' and the generator UAS's). */
 export const MAX_CALLERS = 38;
 /** More probes than this would be load of their own, and the agent places them all at once. */

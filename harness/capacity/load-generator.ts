@@ -242,7 +242,7 @@ export class LoadGenerator {
     const drops0 = await this.udpDrops();
     const meter = this.o.sutNetns === undefined ? undefined : new CostMeter(this.o.sutNetns);
     meter?.start();
-    const loopDelay = await this.o.sutMetrics?.start();
+    const loopDelay = await this.o.sutMetrics?.start(dir);
     const procs = args.map((a, i) => start({ name: `capacity-caller-${plan.name}-${i + 1}`, command: 'sipp', args: a, netns: this.o.callers[i]!.netns, cwd: dirs[i]!, logFile: join(dirs[i]!, 'caller.out.log') }));
     const killer = setTimeout(() => procs.forEach((p) => void p.stop(1000)), (timeoutS + 15) * 1000);
     const exits = await Promise.all(procs.map((p) => p.exited));

@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { httpRequest } from '../util/http';
 
 /**
@@ -113,24 +115,30 @@ export interface SutMetricsSource {
 export class SutMetricsReader {
   constructor(private readonly source: SutMetricsSource | undefined) {}
 
-  private async scrape(): Promise<Histogram | string> {
+  /** The event-loop histogram now; with `saveAs`, the whole exposition is kept there as evidence. */
+  private async scrape(saveAs?: string): Promise<Histogram | string> {
     if (!this.source) return 'the SUT profile names no metrics endpoint';
-    if (!this.source.eventLoopDelay) return 'the SUT profile names no event-loop delay histogram';
     try {
       const r = await httpRequest(this.source.url, { timeoutMs: 3000 });
       if (r.status < 200 || r.status > 299) return `GET ${this.source.url}: status ${r.status}`;
+      if (saveAs) writeFileSync(saveAs, r.body);
+      if (!this.source.eventLoopDelay) return 'the SUT profile names no event-loop delay histogram';
       return parseHistogram(r.body, this.source.eventLoopDelay) ?? `${this.source.url} has no histogram ${this.source.eventLoopDelay}`;
     } catch (err) {
       return `GET ${this.source.url}: ${(err as Error).message}`;
     }
   }
 
-  /** Call before the step; the returned function, after it, gives the step's figure. */
-  async start(): Promise<() => Promise<EventLoopDelay>> {
-    const before = await this.scrape();
+  /**
+   * Call before the step; the returned function, after it, gives the step's figure. With `evidenceDir`
+   * the SUT's whole metrics before and after the step are kept there (sut-metrics-{before,after}.prom).
+   */
+  async start(evidenceDir?: string): Promise<() => Promise<EventLoopDelay>> {
+    const file = (when: string): string | undefined => (evidenceDir ? join(evidenceDir, `sut-metrics-${when}.prom`) : undefined);
+    const before = await this.scrape(file('before'));
     return async () => {
+      const after = await this.scrape(file('after'));
       if (typeof before === 'string') return { reported: false, why: before };
-      const after = await this.scrape();
       if (typeof after === 'string') return { reported: false, why: after };
       try {
         return eventLoopDelayOf(before, after);

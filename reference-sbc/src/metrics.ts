@@ -107,6 +107,27 @@ export class Metrics {
   }
 }
 
+/** A histogram of observed durations in seconds (e.g. rtpengine round trips), cumulative since start. */
+export class LatencyHistogram {
+  private readonly state: HistogramSnapshot;
+
+  constructor(bounds: readonly number[] = EVENT_LOOP_BOUNDS) {
+    this.state = { bounds, counts: bounds.map(() => 0), sum: 0, count: 0 };
+  }
+
+  observe(seconds: number): void {
+    this.state.bounds.forEach((b, i) => {
+      if (seconds <= b) this.state.counts[i]!++;
+    });
+    this.state.sum += seconds;
+    this.state.count++;
+  }
+
+  snapshot(): HistogramSnapshot {
+    return { ...this.state, counts: [...this.state.counts] };
+  }
+}
+
 /** Upper bounds (seconds) of the event-loop delay buckets: fine where a SIP transaction notices (1-200 ms). */
 const EVENT_LOOP_BOUNDS = [0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2, 5];
 

@@ -7,7 +7,7 @@ import type { Config, ZoneName } from './config';
 import { ConfigError } from './errors';
 import { CallEvents } from './events';
 import type { Logger } from './logger';
-import { EventLoopDelay, Metrics } from './metrics';
+import { EventLoopDelay, LatencyHistogram, Metrics } from './metrics';
 import { createSignalling, type Signalling } from './signalling';
 import { Timers, type Clock } from './transaction/timers';
 import { TransportLayer } from './transport/transport-layer';
@@ -69,8 +69,12 @@ export async function startSbc(config: Config, options: SbcOptions): Promise<Sbc
     }
   }
   metrics.gauge('sbc_tls_connections', 'Open TLS connections by zone', () => tlsListeners.map((l) => ({ labels: { zone: l.zone }, value: l.connectionCount })));
+  // Offer and answer are each one round trip inside a call's setup: slow ones show here, not in the loop.
+  const ngRoundTrips = new LatencyHistogram();
+  metrics.histogram('sbc_rtpengine_round_trip_seconds', 'Round trip of answered rtpengine ng commands, seconds', () => ngRoundTrips.snapshot());
   const anchor = config.media ? new MediaAnchor({
     rtpengine: config.media.rtpengine,
+    onRoundTrip: (_command, seconds) => ngRoundTrips.observe(seconds),
     addresses: { public: config.zones.public.address, core: config.zones.core.address },
     log: log.child({ layer: 'media' }),
   }) : undefined;
