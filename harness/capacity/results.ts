@@ -66,6 +66,8 @@ export interface GeneratorCeiling {
   ceilingCps?: number;
   /** The rate search stopped at --max-cps, so the ceiling is at least this. */
   atConfiguredMaximum: boolean;
+  /** Why the search stopped: anything but `limit-found` makes the ceiling a lower bound. */
+  stoppedBy: StopReason;
   steps: number;
   /** The SUT's session establishment rate is at least this share of the ceiling: generator-bound. */
   boundRatio: number;
@@ -80,6 +82,7 @@ export function generatorCeiling(outcome: SearchResult<StepRecord>, sutRate: num
   return {
     ...(ceilingCps !== undefined ? { ceilingCps } : {}),
     atConfiguredMaximum: ceilingCps !== undefined && ceilingCps >= maxCps,
+    stoppedBy: outcome.stoppedBy,
     steps: outcome.steps.length,
     boundRatio: GENERATOR_BOUND_RATIO,
     sutIsGeneratorBound: sutRate !== undefined && ceilingCps !== undefined && sutRate >= ceilingCps * GENERATOR_BOUND_RATIO,
@@ -224,7 +227,7 @@ export function summaryLines(r: CapacityResult): string[] {
   }
   const g = r.generator;
   if (g) {
-    const ceiling = g.ceilingCps === undefined ? 'none (not even the first step met the service level)' : `${g.ceilingCps} cps${g.atConfiguredMaximum ? ' (the configured maximum: at least this)' : ''}`;
+    const ceiling = g.ceilingCps === undefined ? 'none (not even the first step met the service level)' : `${g.ceilingCps} cps${g.atConfiguredMaximum ? ' (the configured maximum: at least this)' : g.stoppedBy === 'limit-found' ? '' : ` (at least this: the search stopped on ${g.stoppedBy})`}`;
     lines.push(`generator ceiling (SIPp UAC straight to SIPp UAS, no SBC, same service level): ${ceiling}${g.sutIsGeneratorBound ? '; the SUT\'s rate is GENERATOR-BOUND (>= 90 % of it): the SUT may carry more than measured' : ''}`);
   }
   if (r.rate.firstFailure) lines.push(`  first violation at ${r.rate.firstFailure.value} cps (step ${r.rate.firstFailure.step}): ${r.rate.firstFailure.violations.join('; ')}`);
