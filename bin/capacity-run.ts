@@ -1,14 +1,12 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { g711Wav } from '../harness/media/g711-wav';
 import { loadSutProfile } from '../harness/sut/profile';
 import { run } from '../harness/util/process';
 import type { TopologyState } from '../topology/state';
 import { capacityOptions, DEFAULT_GENERATOR_BUDGET_S, type CapacityRequest } from '../harness/capacity/capacity-options';
 import { runCapacity, type CapacityOptions, type StepRecord } from '../harness/capacity/controller';
 import type { SearchResult } from '../harness/capacity/search';
-import { LoadGenerator, type Endpoint } from '../harness/capacity/load-generator';
-import { MediaProber } from '../harness/capacity/media-prober';
+import { generatorOnly, sutLoad } from '../harness/capacity/sut-load';
 import { buildCapacityResult, generatorCeiling, machineInfo, summaryLines, writeCapacityResults, type CapacityResult } from '../harness/capacity/results';
 
 /**
@@ -27,40 +25,26 @@ export interface CapacityRunInput {
   ceiling?: SearchResult<StepRecord>;
 }
 
-/** The number every capacity call dials; inbound calls are routed round robin whatever the number. */
-const DIALLED = '+31209990000';
-const CALLER_PORT = 5062;
-/** Where scenarios/uas-answer-media.xml points every core leg's media (the probes' echo listens there). */
-const CORE_MEDIA_PORT = 41000;
-const ANSWER_TIMEOUT_MS = 10000;
-
 async function sippVersion(): Promise<string> {
   const r = await run('sipp', ['-v'], { check: false, timeoutMs: 5000 }).catch(() => ({ stdout: '' }));
   return /SIPp v[^\s,]+/.exec(r.stdout)?.[0] ?? 'unknown';
 }
 
 /**
- * The generator's own ceiling: the same caller, scenario and service level, straight to a SIPp UAS on
- * another public host (no SBC), rate search only. Its steps go to capacity/generator/.
+ * The generator's own ceiling: the same callers (as many, from the same addresses), scenario and
+ * service level, straight to SIPp UAS in the public zone (no SBC), rate search only. Its steps go to
+ * capacity/generator/.
  */
 async function measureGeneratorCeiling(i: CapacityRunInput, sut: CapacityOptions, budgetS: number, dir: string): Promise<SearchResult<StepRecord>> {
   mkdirSync(dir, { recursive: true });
-  const hosts = i.state.addresses.publicHosts;
-  const uas: Endpoint = { netns: i.state.namespaces.pub, address: hosts[2] ?? hosts[0]!, port: 5060 };
-  const generator = new LoadGenerator({
-    caller: { netns: i.state.namespaces.pub, address: hosts[0]!, port: CALLER_PORT },
-    target: `${uas.address}:${uas.port}`,
-    coreServers: [uas],
-    service: DIALLED,
-    from: '+3120555',
-    callerScenario: join(i.repoRoot, 'scenarios', 'uac-capacity-call.xml'),
-    coreScenario: join(i.repoRoot, 'scenarios', 'uas-answer.xml'),
-    dir,
-    answerTimeoutMs: ANSWER_TIMEOUT_MS,
-    zones: [{ name: 'public', netns: i.state.namespaces.pub }],
+  // No probes here (nothing to echo them), so the options say signalling; the callers still stream RTP
+  // when the SUT's run does, since rtp_stream is part of what one SIPp can carry.
+  const options = capacityOptions({
+    budgetS, maxCps: sut.rate.maxCps, startCps: sut.rate.startCps, holdMs: sut.rate.holdMs, concurrency: false, mediaProbes: 0, media: 'signalling', serviceLevel: sut.serviceLevel,
+    perCallerCps: sut.callers.perCallerCps, maxCallers: sut.callers.maxCallers,
   });
-  const options = capacityOptions({ budgetS, maxCps: sut.rate.maxCps, startCps: sut.rate.startCps, holdMs: sut.rate.holdMs, concurrency: false, mediaProbes: 0, serviceLevel: sut.serviceLevel });
-  i.log(`\n== generator ceiling first: SIPp ${hosts[0]} straight to SIPp ${uas.address} (no SBC), budget ${budgetS} s`);
+  const { generator, uas } = generatorOnly(i.state, { repoRoot: i.repoRoot, options: { ...options, media: sut.media }, dir });
+  i.log(`\n== generator ceiling first: SIPp callers (one per ${sut.callers.perCallerCps} cps, up to ${sut.callers.maxCallers} source addresses) straight to ${uas} SIPp UAS (no SBC), budget ${budgetS} s`);
   await generator.startCore(budgetS * 1000);
   try {
     const outcome = await runCapacity({ runCaller: generator.runCaller.bind(generator), coreAlive: generator.coreAlive.bind(generator) }, options, (l) => i.log(`generator ${l}`));
@@ -76,45 +60,7 @@ export async function runCapacityInTopology(i: CapacityRunInput): Promise<{ resu
   const dir = i.outDir ?? join(i.state.reportDir, 'capacity');
   const stepsDir = join(dir, 'steps');
   mkdirSync(stepsDir, { recursive: true });
-  const core: Endpoint[] = i.state.addresses.coreServers.map((address) => ({ netns: i.state.namespaces.core, address, port: 5060 }));
-  const generator = new LoadGenerator({
-    caller: { netns: i.state.namespaces.pub, address: i.state.addresses.publicHosts[0]!, port: CALLER_PORT },
-    target: `${profile.sbc.public.address}:${profile.sbc.public.udp}`,
-    coreServers: core,
-    service: DIALLED,
-    from: '+3120555',
-    callerScenario: join(i.repoRoot, 'scenarios', options.media === 'rtp' ? 'uac-capacity-call-rtp.xml' : 'uac-capacity-call.xml'),
-    ...(options.media === 'rtp' ? { callerFiles: [{ name: 'g711-tone.wav', data: g711Wav({ codec: 'PCMU', seconds: 10 }) }] } : {}),
-    // With probes, every call is answered towards the core-side echo, which sends back whatever RTP
-    // arrives: the probes' and, with --media rtp, every load call's.
-    coreScenario: join(i.repoRoot, 'scenarios', options.mediaProbes > 0 ? 'uas-answer-media.xml' : 'uas-answer.xml'),
-    dir: stepsDir,
-    answerTimeoutMs: ANSWER_TIMEOUT_MS,
-    sutNetns: i.state.namespaces.sbc,
-    zones: [
-      { name: 'public', netns: i.state.namespaces.pub },
-      { name: 'sbc', netns: i.state.namespaces.sbc },
-      { name: 'core', netns: i.state.namespaces.core },
-    ],
-  });
-  const publicHosts = i.state.addresses.publicHosts;
-  const prober = options.mediaProbes > 0
-    ? new MediaProber({
-      calls: options.mediaProbes,
-      pubNetns: i.state.namespaces.pub,
-      // Its own public host, so nothing the SBC does per source (rate limits) mixes probes and load.
-      callerIp: publicHosts[1] ?? publicHosts[0]!,
-      sbc: profile.sbc.public.address,
-      sbcPort: profile.sbc.public.udp,
-      dialled: DIALLED,
-      from: '+3120666',
-      coreNetns: i.state.namespaces.core,
-      coreServers: i.state.addresses.coreServers,
-      corePort: CORE_MEDIA_PORT,
-      dir: stepsDir,
-      answerTimeoutMs: ANSWER_TIMEOUT_MS,
-    })
-    : undefined;
+  const { generator, prober } = sutLoad(i.state, { repoRoot: i.repoRoot, profile, options, dir: stepsDir });
   const machine = machineInfo(await sippVersion());
   const startedAt = new Date();
   const generatorBudgetS = i.request.generatorBudgetS ?? DEFAULT_GENERATOR_BUDGET_S;

@@ -161,6 +161,38 @@ async function features(o: { profileFile: string; reportDir: string; runId: stri
   return { passed, failed: failed + (scenarios.length === 0 ? 1 : 0), skipped, reasons, scenarios };
 }
 
+/**
+ * The @capacity features against one SUT (`capacity --feature`): their own cucumber profile
+ * (features/capacity/cucumber.capacity.mjs), never part of certify or npm test. Returns the scenarios that did not pass.
+ */
+async function capacityFeatures(o: { profileFile: string; reportDir: string }): Promise<number> {
+  const name = loadSutProfile(o.profileFile).name;
+  const reportDir = join(o.reportDir, 'capacity-features', name);
+  mkdirSync(reportDir, { recursive: true });
+  log(`\n== @capacity features against ${relative(REPO_ROOT, o.profileFile)}`);
+  topology = await up({ profileFile: o.profileFile, reportDir, log });
+  const ndjson = join(reportDir, 'cucumber.ndjson');
+  try {
+    const args = [
+      'netns', 'exec', topology.state.namespaces.pub, process.execPath, '--import', 'tsx',
+      join(REPO_ROOT, 'node_modules', '@cucumber', 'cucumber', 'bin', 'cucumber.js'),
+      '--config', join(REPO_ROOT, 'features', 'capacity', 'cucumber.capacity.mjs'),
+      '--format', `message:${ndjson}`, '--format', `html:${join(reportDir, 'cucumber.html')}`,
+    ];
+    const run = spawnInherit('ip', args, { ...process.env, [STATE_ENV]: topology.stateFile });
+    cucumberKill = run.kill;
+    await run.done;
+    cucumberKill = undefined;
+  } finally {
+    const problems = await topology.down();
+    for (const p of problems) log(`cleanup: ${p}`);
+    topology = undefined;
+  }
+  const scenarios = readCucumberMessages(ndjson).scenarios.filter((s) => s.selected);
+  for (const s of scenarios) log(`  ${(s.status ?? 'unknown').padEnd(8)} ${s.name}`);
+  return scenarios.length === 0 ? 1 : scenarios.filter((s) => s.status !== 'passed').length;
+}
+
 function totals(parts: Counts[]): string {
   for (const r of parts.flatMap((p) => p.reasons)) log(`counted as failed: ${r}`);
   const sum = (k: 'passed' | 'failed' | 'skipped'): number => parts.reduce((n, p) => n + p[k], 0);
@@ -212,6 +244,13 @@ async function main(argv: string[]): Promise<number> {
     case 'capacity': {
       await ensureTools();
       const { runId, dir } = newRunDir();
+      if (cmd.feature) {
+        let failed = 0;
+        for (const profileFile of cmd.profileFiles) failed += await capacityFeatures({ profileFile, reportDir: dir });
+        markLatest(runId);
+        log(`\n== capacity features: ${failed === 0 ? 'every scenario passed' : `${failed} scenario(s) failed`}; reports: ${relative(process.cwd(), dir)}/`);
+        return failed === 0 ? EXIT.pass : EXIT.failed;
+      }
       // Several SUTs: each in turn, in a topology of the same addresses on the same machine, the
       // generator ceiling measured once; one report with the figures side by side.
       const several = cmd.profileFiles.length > 1;

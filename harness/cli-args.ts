@@ -62,7 +62,8 @@ export type Command =
   | { name: 'certify'; profileFile: string; tags?: string; expectFile?: string; robustnessCases?: number }
   | { name: 'topology-up'; profileFile: string }
   | { name: 'topology-clean' }
-  | { name: 'capacity'; profileFiles: string[]; request: CapacityRequest };
+  /** `feature`: run the @capacity features (features/capacity/) instead of the searches. */
+  | { name: 'capacity'; profileFiles: string[]; request: CapacityRequest; feature: boolean };
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 const HELP: Options = { help: { type: 'boolean', short: 'h' } };
@@ -167,6 +168,7 @@ export function parseCommandLine(argv: string[], o: { repoRoot: string; cwd?: st
         'budget-s': number, 'max-cps': number, 'start-cps': number, 'step-s': number, 'hold-ms': number,
         'max-calls': number, 'no-concurrency': { type: 'boolean' }, slo: number, 'media-probes': number,
         'generator-budget-s': number, 'no-generator-ceiling': { type: 'boolean' }, media: number,
+        'caller-cps': number, callers: number, feature: { type: 'boolean' },
       });
       if (v.help) return { name: 'help', text: usageText('capacity') };
       let request: CapacityRequest;
@@ -177,7 +179,7 @@ export function parseCommandLine(argv: string[], o: { repoRoot: string; cwd?: st
       }
       const suts = (v.sut as unknown as string[] | undefined) ?? [];
       const profileFiles = suts.length ? suts.map((s) => profile(s, 'capacity')) : [profile(undefined, 'capacity')];
-      return { name: 'capacity', profileFiles, request };
+      return { name: 'capacity', profileFiles, request, feature: v.feature === true };
     }
     default:
       throw new UsageError(`unknown command ${JSON.stringify(command)}`, usageText());

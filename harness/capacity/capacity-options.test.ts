@@ -27,15 +27,21 @@ describe('capacity options', () => {
 
   it('places 5 media probes per step unless told otherwise; 0 turns them off', () => {
     expect(capacityOptions().mediaProbes).toBe(5);
-    expect(capacityOptions(parseCapacityArgs(['--media-probes', '0'])).mediaProbes).toBe(0);
+    expect(capacityOptions(parseCapacityArgs(['--media-probes', '0', '--media', 'signalling'])).mediaProbes).toBe(0);
     expect(capacityOptions(parseCapacityArgs(['--media-probes', '3'])).mediaProbes).toBe(3);
     expect(() => parseCapacityArgs(['--media-probes', '2.5'])).toThrow(/whole number/);
     expect(() => parseCapacityArgs(['--media-probes', '-1'])).toThrow(/whole number/);
     expect(() => parseCapacityArgs(['--media-probes', '500'])).toThrow(/from 0 to 50/);
   });
-  it('takes --media rtp, refuses it without probes and refuses other media words', () => {
-    expect(parseCapacityArgs(['--media', 'rtp']).media).toBe('rtp');
-    expect(() => parseCapacityArgs(['--media', 'rtp', '--media-probes', '0'])).toThrow(/--media rtp needs media probes/);
+  it('puts RTP on every call unless told --media signalling, refuses it without probes and refuses other media words', () => {
+    expect(capacityOptions().media).toBe('rtp');
+    expect(capacityOptions(parseCapacityArgs(['--media', 'signalling'])).media).toBe('signalling');
+    expect(() => parseCapacityArgs(['--media-probes', '0'])).toThrow(/--media rtp \(the default\) needs media probes/);
     expect(() => parseCapacityArgs(['--media', 'srtp'])).toThrow(/--media is rtp .* or signalling/);
+  });
+  it('spreads a step over one caller per 5 cps, at most 38, unless told otherwise', () => {
+    expect(capacityOptions().callers).toEqual({ perCallerCps: 5, maxCallers: 38 });
+    expect(capacityOptions(parseCapacityArgs(['--caller-cps', '50', '--callers', '4'])).callers).toEqual({ perCallerCps: 50, maxCallers: 4 });
+    expect(() => parseCapacityArgs(['--callers', '39'])).toThrow(/from 1 to 38/);
   });
 });

@@ -18,16 +18,28 @@ export interface CapacityRequest {
   serviceLevel?: ServiceLevel;
   /** Media probe calls per step; 0 turns them off. */
   mediaProbes?: number;
-  /** `rtp`: every load call carries G.711 RTP through the SBC's media anchor; `signalling`: none (the default). */
+  /** `rtp`: every load call carries G.711 RTP through the SBC's media anchor (the default, as RFC 7502 measures with media); `signalling`: none. */
   media?: 'signalling' | 'rtp';
   /** Seconds for measuring the generator's own ceiling first (SIPp to SIPp, no SBC); 0 skips it. */
   generatorBudgetS?: number;
+  /** One SIPp caller, on its own source address, per this many calls per second of a step. */
+  perCallerCps?: number;
+  /** At most this many callers (source addresses) per step. */
+  maxCallers?: number;
 }
 
 export const DEFAULT_GENERATOR_BUDGET_S = 60;
 
 export const DEFAULT_BUDGET_S = 300;
 export const DEFAULT_MEDIA_PROBES = 5;
+/**
+ * 5 calls/s per source is 15 requests/s (INVITE, ACK, BYE): well below the per-source flood limits SBCs
+ * ship with, so a run measures the SBC's capacity, not its flood protection; one SIPp at that rate is
+ * far from its own ceiling.
+ */
+export const DEFAULT_PER_CALLER_CPS = 5;
+/** Public addresses the topology offers callers (203.0.113.20-59, less the probes' and the generator UAS's). */
+export const MAX_CALLERS = 38;
 /** More probes than this would be load of their own, and the agent places them all at once. */
 const MAX_MEDIA_PROBES = 50;
 const RATE_SHARE = 0.55;
@@ -47,8 +59,10 @@ export function capacityOptions(req: CapacityRequest = {}): CapacityOptions {
   if (!(Number.isInteger(mediaProbes) && mediaProbes >= 0 && mediaProbes <= MAX_MEDIA_PROBES)) {
     problems.push(`--media-probes must be a whole number from 0 to ${MAX_MEDIA_PROBES} (got ${mediaProbes})`);
   }
-  const media = req.media ?? 'signalling';
-  if (media === 'rtp' && mediaProbes === 0) problems.push('--media rtp needs media probes (--media-probes 1 or more): loss and jitter are measured on them');
+  const media = req.media ?? 'rtp';
+  if (media === 'rtp' && mediaProbes === 0) problems.push('--media rtp (the default) needs media probes (--media-probes 1 or more): loss and jitter are measured on them; --media signalling runs without');
+  const maxCallers = req.maxCallers ?? MAX_CALLERS;
+  if (!(Number.isInteger(maxCallers) && maxCallers >= 1 && maxCallers <= MAX_CALLERS)) problems.push(`--callers must be a whole number from 1 to ${MAX_CALLERS} (got ${maxCallers})`);
   if (problems.length) throw new Error(`capacity: ${problems.join('; ')}`);
   const share = concurrency ? RATE_SHARE : 1;
   return {
@@ -77,6 +91,7 @@ export function capacityOptions(req: CapacityRequest = {}): CapacityOptions {
     maxSteps: 30,
     mediaProbes,
     media,
+    callers: { perCallerCps: req.perCallerCps ?? DEFAULT_PER_CALLER_CPS, maxCallers },
   };
 }
 
@@ -100,7 +115,11 @@ export const CAPACITY_USAGE = `  capacity [--sut FILE]     bring the topology up
                             loss=1%,jitter=30ms; --media-probes N G.711 probe calls per step, default
                             ${DEFAULT_MEDIA_PROBES}, 0 = signalling only; --generator-budget-s N seconds for the
                             generator's own ceiling first, default ${DEFAULT_GENERATOR_BUDGET_S}; --no-generator-ceiling skips it;
-                            --media rtp: G.711 RTP on every load call, --media signalling: none, the default)
+                            --media rtp: G.711 RTP on every load call, the default; --media signalling: none;
+                            --caller-cps N: one SIPp caller, on its own source address, per N cps of a step,
+                            default ${DEFAULT_PER_CALLER_CPS}; --callers N at most, default and maximum ${MAX_CALLERS};
+                            --feature: run the @capacity features of features/capacity/ instead, e.g. 100 calls
+                            per second with media for 60 s within the service level)
 `;
 
 /** The capacity options of the command line; unknown values are an error, unknown flags are the CLI's business. */
@@ -135,6 +154,8 @@ export function parseCapacityArgs(args: string[]): CapacityRequest {
     mediaProbes,
     generatorBudgetS: args.includes('--no-generator-ceiling') ? 0 : number('--generator-budget-s'),
     media: mediaMode(value('--media')),
+    perCallerCps: number('--caller-cps'),
+    maxCallers: number('--callers'),
   };
   // Refuse impossible combinations now, not after the topology has been built.
   try {

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CapacityResult } from './results';
+import { eventLoopText, type EventLoopDelay } from './sut-metrics';
 
 /**
  * Several SUTs measured in one run (`capacity --sut a.yaml --sut b.yaml`), side by side: per SUT the
@@ -18,6 +19,8 @@ export interface SutFigures {
   mediaRelayCpuUsPerCall?: number;
   /** At the best concurrency step (or the best rate step without one): KB of memory per simultaneous call. */
   kbPerConcurrentCall?: number;
+  /** At the best rate step: the SUT's event-loop delay, "not reported" when it publishes none. */
+  eventLoop?: EventLoopDelay;
   generatorBound: boolean;
   /** This SUT's figure divided by the first SUT's. */
   ratioToFirst: { establishmentRate?: number; sessionCapacity?: number };
@@ -48,6 +51,7 @@ export function figuresOf(r: CapacityResult, report: string): Omit<SutFigures, '
   put('cpuUsPerCall', bestRate?.measurement.cost?.sutCpuUsPerCall);
   put('mediaRelayCpuUsPerCall', bestRate?.measurement.cost?.mediaRelayCpuUsPerCall);
   put('kbPerConcurrentCall', (bestConc ?? bestRate)?.measurement.cost?.sutKbPerConcurrentCall);
+  put('eventLoop', bestRate?.measurement.eventLoop);
   return f;
 }
 
@@ -77,7 +81,7 @@ export function comparisonLines(c: Comparison): string[] {
     `== side by side (service level: ${c.serviceLevel}; generator ceiling ${v(c.generatorCeilingCps, ' cps')})`,
     ...c.suts.map((s) =>
       `  ${s.sut.padEnd(16)} establishment rate ${v(s.establishmentRate, ' sessions/s')}${s.generatorBound ? ' (generator-bound)' : ''}, session capacity ${v(s.sessionCapacity)}, `
-      + `setup p99 ${v(s.setupP99Ms, ' ms')}, ${v(s.cpuUsPerCall, ' µs')} CPU/call (rtpengine ${v(s.mediaRelayCpuUsPerCall, ' µs')}), ${v(s.kbPerConcurrentCall, ' KB')}/simultaneous call; `
+      + `setup p99 ${v(s.setupP99Ms, ' ms')}, ${v(s.cpuUsPerCall, ' µs')} CPU/call (rtpengine ${v(s.mediaRelayCpuUsPerCall, ' µs')}), ${v(s.kbPerConcurrentCall, ' KB')}/simultaneous call, ${eventLoopText(s.eventLoop)}; `
       + `ratio to ${first}: rate ${v(s.ratioToFirst.establishmentRate)}, capacity ${v(s.ratioToFirst.sessionCapacity)}`),
   ];
 }

@@ -2,6 +2,7 @@ import { evaluateStep, retransmissionRatio, failedRatio, type ServiceLevel, type
 import { roundCalls, roundRate, searchMaximum, type Budget, type SearchPhase, type SearchResult } from './search';
 import type { CallerPlan, CallerRun, HostLoad } from './load-generator';
 import { mediaText, probeWindow, type MediaSample, type ProbeWindow } from './media-quality';
+import { eventLoopText } from './sut-metrics';
 
 /**
  * The ramp controller: first the call-rate search (short calls at rising rates), then the concurrency
@@ -54,6 +55,8 @@ export interface CapacityOptions {
   mediaProbes: number;
   /** `rtp`: every load call streams G.711 through the SBC's media anchor; `signalling`: load calls carry no RTP. */
   media: 'signalling' | 'rtp';
+  /** A step gets one SIPp caller (and source address) per `perCallerCps` of its rate, at most `maxCallers`. */
+  callers: { perCallerCps: number; maxCallers: number };
 }
 
 export interface StepRecord {
@@ -63,7 +66,8 @@ export interface StepRecord {
   phase: SearchPhase;
   /** The value searched: calls per second, or simultaneous calls. */
   target: number;
-  load: { rateCps: number; calls: number; maxConcurrent: number; holdS: number };
+  /** `callers`: the SIPp callers (one source address each) the step was spread over. */
+  load: { rateCps: number; calls: number; maxConcurrent: number; holdS: number; callers: number };
   measurement: StepMeasurement;
   verdict: Verdict;
   violations: string[];
@@ -140,13 +144,14 @@ function progressLine(r: StepRecord): string {
   const setup = `${ms(m.setupMs.p50)}/${ms(m.setupMs.p95)}/${ms(m.setupMs.p99)} ms`;
   const verdict = r.verdict === 'pass' ? 'PASS' : `FAIL (${r.violations.join('; ')})`;
   return [
-    `${r.kind === 'rate' ? 'rate' : 'conc'} #${r.index} ${r.phase.padEnd(10)} ${what}`,
+    `${r.kind === 'rate' ? 'rate' : 'conc'} #${r.index} ${r.phase.padEnd(10)} ${what}${r.load.callers > 1 ? ` from ${r.load.callers} callers` : ''}`,
     `offered ${m.offeredCps} cps, ok ${m.successfulCps} cps`,
     `calls ${m.callsCreated}, failed ${m.callsFailed + m.callsUnfinished} (${(failedRatio(m) * 100).toFixed(2)} %)`,
     `setup p50/p95/p99 ${setup}`,
     `retrans ${(retransmissionRatio(m) * 100).toFixed(2)} %`,
     `peak ${m.peakConcurrent}`,
     ...(m.cost ? [costText(m.cost)] : []),
+    ...(m.eventLoop ? [eventLoopText(m.eventLoop)] : []),
     ...[mediaText(m.media)].filter((t) => t !== undefined),
     hostText(r.host),
     verdict,
@@ -182,7 +187,7 @@ export async function runCapacity(
       index,
       phase,
       target,
-      load: { rateCps: plan.rateCps, calls: plan.calls, maxConcurrent: plan.maxConcurrent, holdS: plan.holdMs / 1000 },
+      load: { rateCps: plan.rateCps, calls: plan.calls, maxConcurrent: plan.maxConcurrent, holdS: plan.holdMs / 1000, callers: run.callers },
       measurement,
       verdict: v.verdict,
       violations: v.violations,

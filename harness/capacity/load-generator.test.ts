@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -40,8 +40,8 @@ describe.skipIf(!hasSipp)('load generator on loopback', () => {
     const port = 20000 + Math.floor(Math.random() * 20000);
     const uas = { address: '127.0.0.1', port };
     const gen = new LoadGenerator({
-      caller: { address: '127.0.0.1', port: port + 1 },
-      target: `127.0.0.1:${port}`,
+      callers: [{ address: '127.0.0.1', port: port + 1 }],
+      targets: [`127.0.0.1:${port}`],
       coreServers: [uas],
       service: '+31209990000',
       from: '+3120555',
@@ -65,6 +65,40 @@ describe.skipIf(!hasSipp)('load generator on loopback', () => {
       expect(gen.coreAlive()).toBe(true);
       expect(run.host.loadAverage1m).toBeGreaterThanOrEqual(0);
       expect(run.host.udpReceiveBufferDrops?.host).toBeGreaterThanOrEqual(0);
+    } finally {
+      await gen.stopCore();
+    }
+  });
+});
+
+// The same step spread over two callers on two source addresses (127.0.0.1 and 127.0.0.2) to two UAS.
+describe.skipIf(!hasSipp)('a step from several callers', () => {
+  it('splits the calls over one caller per 10 cps and adds up what each measured', async () => {
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const uas = [{ address: '127.0.0.1', port }, { address: '127.0.0.2', port }];
+    const gen = new LoadGenerator({
+      callers: [{ address: '127.0.0.1', port: port + 1 }, { address: '127.0.0.2', port: port + 1 }, { address: '127.0.0.3', port: port + 1 }],
+      perCallerCps: 10,
+      targets: uas.map((u) => `${u.address}:${u.port}`),
+      coreServers: uas,
+      service: '+31209990000',
+      from: '+3120555',
+      callerScenario: join(scenarios, 'uac-capacity-call.xml'),
+      coreScenario: join(scenarios, 'uas-answer.xml'),
+      dir: join(dir, 'several'),
+      answerTimeoutMs: 5000,
+    });
+    await gen.startCore(10000);
+    try {
+      const run = await gen.runCaller({ name: 'rate-02-20cps', rateCps: 20, calls: 41, maxConcurrent: 100, holdMs: 300 });
+      expect(run.callers).toBe(2);
+      expect(run.exitCode).toBe(0);
+      expect(run.measurement).toMatchObject({ callsCreated: 41, callsSucceeded: 41, callsFailed: 0, retransmissions: 0, messages: 41 * 7 });
+      expect(run.measurement.setupMs.samples).toBe(41);
+      // Each UAS answered its caller's share: 21 and 20 calls.
+      expect(run.measurement.core).toEqual({ messages: 41 * 7, retransmissions: 0, failedCalls: 0 });
+      expect(existsSync(join(dir, 'several', 'rate-02-20cps', 'caller-01', 'caller.stats.csv'))).toBe(true);
+      expect(existsSync(join(dir, 'several', 'rate-02-20cps', 'caller-03'))).toBe(false);
     } finally {
       await gen.stopCore();
     }

@@ -4,11 +4,14 @@ import { join } from 'node:path';
 import { buildArgs } from '../sipp/options';
 import { run, start, type Managed } from '../util/process';
 import { CostMeter } from './sut-cost';
+import type { SutMetricsReader } from './sut-metrics';
 import type { CoreTraffic, StepMeasurement } from './service-level';
-import { measureStep, parseCounts, parseStatRows, summarizeSippErrors } from './step-stats';
+import { callersFor, measureCallers, parseCounts, parseStatRows, splitEvenly, summarizeSippErrors } from './step-stats';
 
 /**
- * Runs the SIPp processes of a capacity run: the caller of one step and the answering core servers.
+ * Runs the SIPp processes of a capacity run: the callers of one step (one SIPp per `perCallerCps` of
+ * the rate, each from its own source address, so neither one SIPp's ceiling nor an SBC's per-source
+ * flood limit is what gets measured) and the answering core servers.
  * The suite's SIPp runner traces every message, which at a few hundred calls per second costs more CPU
  * than the SBC on this machine; here only statistics, per-call response times, message counts and errors
  * are traced. Every process is a managed one, so the topology's teardown reaps it even on Ctrl-C.
@@ -31,6 +34,8 @@ export interface CallerPlan {
 
 export interface CallerRun {
   measurement: StepMeasurement;
+  /** The SIPp callers the step was spread over, one source address each. */
+  callers: number;
   exitCode: number | string;
   evidenceDir: string;
   /** The commonest kinds of event in SIPp's error trace, "N x what". */
@@ -87,9 +92,12 @@ export class LoadGenerator {
 
   constructor(
     private readonly o: {
-      caller: Endpoint;
-      /** The SBC's public SIP address, host:port. */
-      target: string;
+      /** Source addresses of the callers, in the order they are taken; one caller per address. */
+      callers: Endpoint[];
+      /** A step gets one more caller per this many calls per second of its rate (default: one caller). */
+      perCallerCps?: number;
+      /** Where caller i sends its calls, host:port: `targets[i % targets.length]` (the SBC's public SIP address, or several SIPp UAS). */
+      targets: string[];
       /** Answering servers behind the SBC; none when the target answers by itself. */
       coreServers: Endpoint[];
       /** The dialled number and the calling number prefix. */
@@ -107,6 +115,8 @@ export class LoadGenerator {
       sutNetns?: string;
       /** Zones whose UDP receive buffer drops are reported per step (name -> namespace; none = this one). */
       zones?: { name: string; netns?: string }[];
+      /** Reads the SUT's own figures (event-loop delay) around every step; absent for a run without a SUT. */
+      sutMetrics?: SutMetricsReader;
     },
   ) {}
 
@@ -176,46 +186,70 @@ export class LoadGenerator {
     return Object.fromEntries(zones.map((z, i) => [z.name, values[i]]));
   }
 
-  /** Runs one caller to completion and measures it. */
+  /** The SIPp command line of one caller of a step. */
+  private callerArgs(o: { dir: string; caller: Endpoint; target: string; port: number; rateCps: number; calls: number; maxConcurrent: number; holdMs: number; timeoutS: number }): string[] {
+    return buildArgs({
+      scenario: { file: this.o.callerScenario },
+      localIp: o.caller.address,
+      localPort: o.port,
+      remote: o.target,
+      service: this.o.service,
+      keys: { from: this.o.from },
+      rate: o.rateCps,
+      ratePeriodMs: 1000,
+      calls: o.calls,
+      maxConcurrent: o.maxConcurrent,
+      recvTimeoutMs: this.o.answerTimeoutMs,
+      timeoutS: o.timeoutS,
+      statFile: join(o.dir, 'caller.stats.csv'),
+      statPeriodS: 1,
+      errorFile: join(o.dir, 'caller.errors.log'),
+      extra: ['-d', String(o.holdMs), '-trace_rtt', '-rtt_freq', '1', '-trace_counts', '-max_recv_loops', '100000', '-max_sched_loops', '100000'],
+    });
+  }
+
+  /** Runs the step's callers to completion, all at once, and measures them together. */
   async runCaller(plan: CallerPlan): Promise<CallerRun> {
     const dir = join(this.o.dir, plan.name);
     mkdirSync(dir, { recursive: true });
-    for (const f of this.o.callerFiles ?? []) writeFileSync(join(dir, f.name), f.data);
-    const statFile = join(dir, 'caller.stats.csv');
-    const errorFile = join(dir, 'caller.errors.log');
+    const n = Math.min(plan.calls, callersFor(plan.rateCps, this.o.perCallerCps ?? Number.POSITIVE_INFINITY, this.o.callers.length));
+    const calls = splitEvenly(plan.calls, n);
+    // One caller keeps its files in the step's folder; several get caller-NN/ each.
+    const dirs = calls.map((_, i) => (n === 1 ? dir : join(dir, `caller-${String(i + 1).padStart(2, '0')}`)));
+    for (const d of dirs) {
+      mkdirSync(d, { recursive: true });
+      for (const f of this.o.callerFiles ?? []) writeFileSync(join(d, f.name), f.data);
+    }
     const creationS = plan.calls / plan.rateCps;
     const holdS = plan.holdMs / 1000;
     // SIPp ends by itself after the last call; the time-out only stops a caller the SBC never releases.
     const timeoutS = Math.ceil(creationS + holdS + this.o.answerTimeoutMs / 1000 + 40);
-    const args = buildArgs({
-      scenario: { file: this.o.callerScenario },
-      localIp: this.o.caller.address,
-      // A new port per step (in a rotation): late answers to the previous step's calls then go to a
-      // closed port instead of showing up as this step's stray messages.
-      localPort: this.o.caller.port + 2 * (this.steps++ % CALLER_PORTS),
-      remote: this.o.target,
-      service: this.o.service,
-      keys: { from: this.o.from },
-      rate: plan.rateCps,
-      ratePeriodMs: 1000,
-      calls: plan.calls,
-      maxConcurrent: plan.maxConcurrent,
-      recvTimeoutMs: this.o.answerTimeoutMs,
+    // A new port per step (in a rotation): late answers to the previous step's calls then go to a
+    // closed port instead of showing up as this step's stray messages.
+    const port = this.o.callers[0]!.port + 2 * (this.steps++ % CALLER_PORTS);
+    const args = calls.map((c, i) => this.callerArgs({
+      dir: dirs[i]!,
+      caller: this.o.callers[i]!,
+      target: this.o.targets[i % this.o.targets.length]!,
+      port,
+      rateCps: (plan.rateCps * c) / plan.calls,
+      calls: c,
+      maxConcurrent: Math.max(1, Math.ceil((plan.maxConcurrent * c) / plan.calls)),
+      holdMs: plan.holdMs,
       timeoutS,
-      statFile,
-      statPeriodS: 1,
-      errorFile,
-      extra: ['-d', String(plan.holdMs), '-trace_rtt', '-rtt_freq', '1', '-trace_counts', '-max_recv_loops', '100000', '-max_sched_loops', '100000'],
-    });
+    }));
     const core0 = this.coreTotals();
     const drops0 = await this.udpDrops();
     const meter = this.o.sutNetns === undefined ? undefined : new CostMeter(this.o.sutNetns);
     meter?.start();
-    const proc = start({ name: `capacity-caller-${plan.name}`, command: 'sipp', args, netns: this.o.caller.netns, cwd: dir, logFile: join(dir, 'caller.out.log') });
-    const killer = setTimeout(() => void proc.stop(1000), (timeoutS + 15) * 1000);
-    const exitCode = await proc.exited;
+    const loopDelay = await this.o.sutMetrics?.start(dir);
+    const procs = args.map((a, i) => start({ name: `capacity-caller-${plan.name}-${i + 1}`, command: 'sipp', args: a, netns: this.o.callers[i]!.netns, cwd: dirs[i]!, logFile: join(dirs[i]!, 'caller.out.log') }));
+    const killer = setTimeout(() => procs.forEach((p) => void p.stop(1000)), (timeoutS + 15) * 1000);
+    const exits = await Promise.all(procs.map((p) => p.exited));
     clearTimeout(killer);
-    await proc.stop();
+    await Promise.all(procs.map((p) => p.stop()));
+    // The worst exit: any caller that did not end cleanly makes the step's exit not 0.
+    const exitCode = exits.find((e) => e !== 0) ?? 0;
     const drops1 = await this.udpDrops();
     const host: HostLoad = { loadAverage1m: Math.round((loadavg()[0] ?? 0) * 100) / 100 };
     const drops = Object.entries(drops1).flatMap(([zone, after]) => {
@@ -226,21 +260,20 @@ export class LoadGenerator {
     // The core servers dump their counters every second: wait for the dump that follows the last BYE.
     if (this.core.length) await new Promise((r) => setTimeout(r, CORE_DUMP_WAIT_MS));
     const core1 = this.coreTotals();
-    const statsText = read(statFile);
-    if (!statsText.trim()) {
-      const out = read(join(dir, 'caller.out.log')).trim().split('\n').slice(-5).join(' | ');
-      throw new LoadGeneratorError(`the SIPp caller of ${plan.name} wrote no statistics (exit ${exitCode}): ${out}`);
-    }
-    const measurement = measureStep({
-      targetCps: plan.rateCps,
-      statsText,
-      rttText: read(findFile(dir, '_rtt.csv')),
-      countsText: read(findFile(dir, '_counts.csv')),
+    const files = dirs.map((d, i) => {
+      const statsText = read(join(d, 'caller.stats.csv'));
+      if (!statsText.trim()) {
+        const out = read(join(d, 'caller.out.log')).trim().split('\n').slice(-5).join(' | ');
+        throw new LoadGeneratorError(`the SIPp caller ${i + 1} of ${plan.name} wrote no statistics (exit ${exits[i]}): ${out}`);
+      }
+      return { statsText, rttText: read(findFile(d, '_rtt.csv')), countsText: read(findFile(d, '_counts.csv')) };
     });
+    const measurement = measureCallers({ targetCps: plan.rateCps, callers: files });
     if (meter) {
       measurement.cost = meter.stop({ callsCompleted: measurement.callsSucceeded, peakConcurrent: measurement.peakConcurrent });
       host.sutCpuPercent = measurement.cost.sutCpuPercent;
     }
+    if (loopDelay) measurement.eventLoop = await loopDelay();
     if (this.core.length) {
       measurement.core = {
         messages: core1.messages - core0.messages,
@@ -248,7 +281,7 @@ export class LoadGenerator {
         failedCalls: core1.failedCalls - core0.failedCalls,
       };
     }
-    const errors = summarizeSippErrors(read(errorFile));
-    return { measurement, exitCode, evidenceDir: dir, errors, host };
+    const errors = summarizeSippErrors(dirs.map((d) => read(join(d, 'caller.errors.log'))).join(''));
+    return { measurement, callers: n, exitCode, evidenceDir: dir, errors, host };
   }
 }

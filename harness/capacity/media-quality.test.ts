@@ -86,7 +86,7 @@ describe('probe window', () => {
 function step(index: number, media?: MediaSample, verdict: 'pass' | 'fail' = 'pass'): StepRecord {
   return {
     kind: index < 3 ? 'rate' : 'concurrency', index, phase: 'ramp', target: index * 10,
-    load: { rateCps: 10, calls: 10, maxConcurrent: 10, holdS: 1 },
+    load: { rateCps: 10, calls: 10, maxConcurrent: 10, holdS: 1, callers: 1 },
     measurement: {
       targetCps: 10, offeredCps: 10, successfulCps: 10, callsCreated: 10, callsSucceeded: 10, callsFailed: 0, callsUnfinished: 0,
       failures: {}, setupMs: { p95: 20, p99: 30, samples: 10 }, messages: 70, retransmissions: 0, peakConcurrent: 10, durationS: 1, ...(media ? { media } : {}),

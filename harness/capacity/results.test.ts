@@ -15,7 +15,7 @@ function step(index: number, kind: StepRecord['kind'], target: number, verdict: 
     index,
     phase: 'ramp',
     target,
-    load: { rateCps: kind === 'rate' ? target : 50, calls: 100, maxConcurrent: 100, holdS: 1.5 },
+    load: { rateCps: kind === 'rate' ? target : 50, calls: 100, maxConcurrent: 100, holdS: 1.5, callers: 1 },
     measurement: {
       targetCps: kind === 'rate' ? target : 50,
       offeredCps: kind === 'rate' ? target : 50,

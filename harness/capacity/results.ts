@@ -5,6 +5,7 @@ import type { CapacityOptions, CapacityOutcome, StepRecord } from './controller'
 import { concurrencyChart, mediaChart, rateChart, setupChart } from './plots';
 import type { SearchResult, StopReason } from './search';
 import { describeServiceLevel, type ServiceLevel } from './service-level';
+import { eventLoopText } from './sut-metrics';
 
 /** capacity.json: everything a reader needs to trust (or doubt) the maxima without re-running. */
 export interface MachineInfo {
@@ -65,6 +66,8 @@ export interface GeneratorCeiling {
   ceilingCps?: number;
   /** The rate search stopped at --max-cps, so the ceiling is at least this. */
   atConfiguredMaximum: boolean;
+  /** Why the search stopped: anything but `limit-found` makes the ceiling a lower bound. */
+  stoppedBy: StopReason;
   steps: number;
   /** The SUT's session establishment rate is at least this share of the ceiling: generator-bound. */
   boundRatio: number;
@@ -79,6 +82,7 @@ export function generatorCeiling(outcome: SearchResult<StepRecord>, sutRate: num
   return {
     ...(ceilingCps !== undefined ? { ceilingCps } : {}),
     atConfiguredMaximum: ceilingCps !== undefined && ceilingCps >= maxCps,
+    stoppedBy: outcome.stoppedBy,
     steps: outcome.steps.length,
     boundRatio: GENERATOR_BOUND_RATIO,
     sutIsGeneratorBound: sutRate !== undefined && ceilingCps !== undefined && sutRate >= ceilingCps * GENERATOR_BOUND_RATIO,
@@ -215,9 +219,15 @@ export function summaryLines(r: CapacityResult): string[] {
       ? `session establishment rate (RFC 7501) within the service level: ${rm.value} sessions/s (offered ${rm.offeredCps}, successful ${rm.successfulCps} cps, setup p95 ${rm.setupP95Ms ?? 'n/a'} ms, p99 ${rm.setupP99Ms ?? 'n/a'} ms, step ${rm.step}); ${r.rate.meaning}`
       : `session establishment rate (RFC 7501) within the service level: none; ${r.rate.meaning}`,
   );
+  const best = r.rate.steps.find((s) => s.index === rm?.step);
+  const cost = best?.measurement.cost;
+  if (best && cost) {
+    const v = (x: number | undefined, unit: string): string => (x === undefined ? '-' : `${x} ${unit}`);
+    lines.push(`  at that rate: SUT ${v(cost.sutCpuUsPerCall, 'CPU-µs')} per call (rtpengine ${v(cost.mediaRelayCpuUsPerCall, 'µs')}), SUT cpu ${cost.sutCpuPercent} % of a core, ${eventLoopText(best.measurement.eventLoop)}`);
+  }
   const g = r.generator;
   if (g) {
-    const ceiling = g.ceilingCps === undefined ? 'none (not even the first step met the service level)' : `${g.ceilingCps} cps${g.atConfiguredMaximum ? ' (the configured maximum: at least this)' : ''}`;
+    const ceiling = g.ceilingCps === undefined ? 'none (not even the first step met the service level)' : `${g.ceilingCps} cps${g.atConfiguredMaximum ? ' (the configured maximum: at least this)' : g.stoppedBy === 'limit-found' ? '' : ` (at least this: the search stopped on ${g.stoppedBy})`}`;
     lines.push(`generator ceiling (SIPp UAC straight to SIPp UAS, no SBC, same service level): ${ceiling}${g.sutIsGeneratorBound ? '; the SUT\'s rate is GENERATOR-BOUND (>= 90 % of it): the SUT may carry more than measured' : ''}`);
   }
   if (r.rate.firstFailure) lines.push(`  first violation at ${r.rate.firstFailure.value} cps (step ${r.rate.firstFailure.step}): ${r.rate.firstFailure.violations.join('; ')}`);
@@ -229,6 +239,8 @@ export function summaryLines(r: CapacityResult): string[] {
         ? `session capacity (RFC 7501) within the service level: ${cm.peakConcurrent} simultaneous sessions (target ${cm.value}, started at ${cm.offeredCps} cps, step ${cm.step}); ${r.concurrency.meaning}`
         : `session capacity (RFC 7501) within the service level: none; ${r.concurrency.meaning}`,
     );
+    const kb = r.concurrency.steps.find((s) => s.index === cm?.step)?.measurement.cost?.sutKbPerConcurrentCall;
+    if (kb !== undefined) lines.push(`  at that capacity: SUT ${kb} KB of memory per simultaneous call`);
     if (r.concurrency.firstFailure) lines.push(`  first violation at ${r.concurrency.firstFailure.value} calls (step ${r.concurrency.firstFailure.step}): ${r.concurrency.firstFailure.violations.join('; ')}`);
   }
   const media = mediaSummary([...r.rate.steps, ...r.concurrency.steps]);

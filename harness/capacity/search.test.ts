@@ -146,7 +146,7 @@ function simulatedSbc(limitCps: number, maxCalls: number): CallerDriver & { plan
         peakConcurrent: peak,
         durationS: 1,
       };
-      return { measurement: m, exitCode: failed ? 1 : 0, evidenceDir: `/tmp/${plan.name}`, errors: [], host: { loadAverage1m: 0.5 } };
+      return { measurement: m, callers: 1, exitCode: failed ? 1 : 0, evidenceDir: `/tmp/${plan.name}`, errors: [], host: { loadAverage1m: 0.5 } };
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { StepCost } from './sut-cost';
+import type { EventLoopDelay } from './sut-metrics';
 import { DEFAULT_MEDIA_LEVEL, evaluateMedia, type MediaLevel, type MediaSample } from './media-quality';
 
 /**
@@ -73,6 +74,8 @@ export interface StepMeasurement {
   media?: MediaSample;
   /** What the step cost the SUT (CPU per call, memory per simultaneous call), from /proc of the SBC's namespace. */
   cost?: StepCost;
+  /** The SUT's event-loop delay during the step, from its own metrics endpoint ("not reported" when it has none). */
+  eventLoop?: EventLoopDelay;
 }
 
 export interface CoreTraffic {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { measureStep, offeredRate, parseCounts, parseRtt, parseSippDuration, parseSippTimestamp, parseStatRows, percentile, StepStatsError, summarizeSippErrors } from './step-stats';
+import { callersFor, measureCallers, measureStep, offeredRate, splitEvenly, parseCounts, parseRtt, parseSippDuration, parseSippTimestamp, parseStatRows, percentile, StepStatsError, summarizeSippErrors } from './step-stats';
 
 const data = (f: string): string => readFileSync(join(import.meta.dirname, 'testdata', f), 'utf8');
 const sippData = (f: string): string => readFileSync(join(import.meta.dirname, '..', 'sipp', 'testdata', f), 'utf8');
@@ -120,5 +120,32 @@ describe('SIPp error trace', () => {
       "1 x Aborting call on unexpected message for Call-Id <call>: while expecting 'ACK' (index 5), received 'INVITE sip:+31209990000@10.20.0.21:5060 SIP/2.0",
     ]);
     expect(summarizeSippErrors('')).toEqual([]);
+  });
+});
+
+describe('a step from several callers', () => {
+  const one = { statsText: data('rate-20cps.stats.csv'), rttText: data('rate-20cps.rtt.csv'), countsText: data('rate-20cps.counts.csv') };
+
+  it('adds up the callers\' calls, rates and messages, with percentiles over every call', () => {
+    const single = measureStep({ targetCps: 20, ...one });
+    // A second caller whose calls all took 500 ms to set up.
+    const slowRtt = ['Date_ms;response_time_ms;rtd_no', ...Array.from({ length: 100 }, (_, i) => `${i};500;1`)].join('\n');
+    const m = measureCallers({ targetCps: 40, callers: [one, { ...one, rttText: slowRtt }] });
+    expect(m).toMatchObject({ targetCps: 40, callsCreated: 200, callsSucceeded: 200, messages: 1400, peakConcurrent: single.peakConcurrent * 2 });
+    expect(m.offeredCps).toBeCloseTo(single.offeredCps * 2, 1);
+    expect(m.setupMs.samples).toBe(200);
+    // Half the calls took 500 ms: p50 is the fast half's highest, p95 and p99 the slow caller's.
+    expect(m.setupMs.p50).toBe(single.setupMs.max);
+    expect(m.setupMs.p95).toBe(500);
+    expect(measureCallers({ targetCps: 20, callers: [one] })).toEqual(single);
+    expect(() => measureCallers({ targetCps: 20, callers: [] })).toThrow(StepStatsError);
+  });
+
+  it('gives a step one caller per N cps, as many as there are addresses, and splits its calls evenly', () => {
+    expect(callersFor(5, 10, 38)).toBe(1);
+    expect(callersFor(25, 10, 38)).toBe(3);
+    expect(callersFor(1000, 10, 38)).toBe(38);
+    expect(splitEvenly(41, 2)).toEqual([21, 20]);
+    expect(splitEvenly(7, 3)).toEqual([3, 2, 2]);
   });
 });

@@ -109,6 +109,23 @@ export function offeredRate(rows: StatRow[]): number {
 
 const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
+/** Setup time figures of a step from every call's setup time (ms) and the mean, when known. */
+function setupFigures(setup: number[], mean: number | undefined): StepMeasurement['setupMs'] {
+  // SIPp writes times like 12.001 ms; a tenth of a millisecond is more than its clock resolves.
+  const p = (q: number): number | undefined => {
+    const v = percentile(setup, q);
+    return v === undefined ? undefined : round(v, 1);
+  };
+  return {
+    p50: p(50),
+    p95: p(95),
+    p99: p(99),
+    max: setup.length ? round(setup.reduce((a, b) => Math.max(a, b)), 1) : undefined,
+    mean: mean === undefined ? undefined : round(mean, 1),
+    samples: setup.length,
+  };
+}
+
 export function measureStep(o: { targetCps: number; statsText: string; rttText: string; countsText: string }): StepMeasurement {
   const rows = parseStatRows(o.statsText);
   const last = rows[rows.length - 1]!;
@@ -125,11 +142,6 @@ export function measureStep(o: { targetCps: number; statsText: string; rttText: 
   const setup = parseRtt(o.rttText);
   const mean = parseSippDuration(last['ResponseTime1(C)'] ?? '');
   const counts = o.countsText.trim() ? parseCounts(o.countsText) : { messages: 0, retransmissions: 0 };
-  // SIPp writes times like 12.001 ms; a tenth of a millisecond is more than its clock resolves.
-  const p = (q: number): number | undefined => {
-    const v = percentile(setup, q);
-    return v === undefined ? undefined : round(v, 1);
-  };
   return {
     targetCps: o.targetCps,
     offeredCps: round(offered),
@@ -139,14 +151,7 @@ export function measureStep(o: { targetCps: number; statsText: string; rttText: 
     callsFailed: failed,
     callsUnfinished: Math.max(0, created - succeeded - failed),
     failures,
-    setupMs: {
-      p50: p(50),
-      p95: p(95),
-      p99: p(99),
-      max: setup.length ? round(setup.reduce((a, b) => Math.max(a, b)), 1) : undefined,
-      mean: Number.isFinite(mean) && succeeded > 0 ? round(mean, 1) : undefined,
-      samples: setup.length,
-    },
+    setupMs: setupFigures(setup, Number.isFinite(mean) && succeeded > 0 ? mean : undefined),
     messages: counts.messages,
     retransmissions: counts.retransmissions,
     peakConcurrent: rows.reduce((peak, r) => Math.max(peak, num(r, 'CurrentCall')), 0),
@@ -177,4 +182,57 @@ export function summarizeSippErrors(text: string, max = 3): string[] {
     .sort((a, b) => b[1] - a[1])
     .slice(0, max)
     .map(([kind, n]) => `${n} x ${kind}`);
+}
+
+/** One SIPp caller's share of a step: its files, already read. */
+export interface CallerFiles {
+  statsText: string;
+  rttText: string;
+  countsText: string;
+}
+
+/**
+ * One step run by several SIPp callers at once (each from its own source address): every caller's
+ * measurement, added up. Setup percentiles are over every call of every caller; the peak of
+ * simultaneous calls is the sum of each caller's peak (they ramp together, so an upper bound).
+ */
+export function measureCallers(o: { targetCps: number; callers: CallerFiles[] }): StepMeasurement {
+  if (o.callers.length === 0) throw new StepStatsError('a step needs at least one caller');
+  const parts = o.callers.map((c) => measureStep({ targetCps: o.targetCps, ...c }));
+  if (parts.length === 1) return parts[0]!;
+  const sum = (f: (m: StepMeasurement) => number): number => parts.reduce((s, m) => s + f(m), 0);
+  const setup = o.callers.flatMap((c) => parseRtt(c.rttText));
+  const succeeded = sum((m) => m.callsSucceeded);
+  const meanWeighted = sum((m) => (m.setupMs.mean ?? 0) * m.callsSucceeded);
+  const failures: Record<string, number> = {};
+  for (const m of parts) for (const [k, n] of Object.entries(m.failures)) failures[k] = (failures[k] ?? 0) + n;
+  return {
+    targetCps: o.targetCps,
+    offeredCps: round(sum((m) => m.offeredCps)),
+    successfulCps: round(sum((m) => m.successfulCps)),
+    callsCreated: sum((m) => m.callsCreated),
+    callsSucceeded: succeeded,
+    callsFailed: sum((m) => m.callsFailed),
+    callsUnfinished: sum((m) => m.callsUnfinished),
+    failures,
+    setupMs: setupFigures(setup, succeeded > 0 && parts.every((m) => m.setupMs.mean !== undefined || m.callsSucceeded === 0) ? meanWeighted / succeeded : undefined),
+    messages: sum((m) => m.messages),
+    retransmissions: sum((m) => m.retransmissions),
+    peakConcurrent: sum((m) => m.peakConcurrent),
+    durationS: parts.reduce((d, m) => Math.max(d, m.durationS), 0),
+  };
+}
+
+/**
+ * How many callers a step gets: one per `perCallerCps` of its rate, at most `available`. Spreading the
+ * load keeps one SIPp's ceiling, and an SBC's per-source flood limit, out of what is measured.
+ */
+export function callersFor(rateCps: number, perCallerCps: number, available: number): number {
+  return Math.max(1, Math.min(available, Math.ceil(rateCps / perCallerCps)));
+}
+
+/** Splits a whole number as evenly as possible into `n` parts, the larger ones first. */
+export function splitEvenly(total: number, n: number): number[] {
+  const base = Math.floor(total / n);
+  return Array.from({ length: n }, (_, i) => base + (i < total - base * n ? 1 : 0));
 }

@@ -40,7 +40,7 @@ function step(index: number, verdict: 'pass' | 'fail', offered: number, ok: numb
     index,
     phase: 'ramp',
     target: kind === 'rate' ? offered : offered * 10,
-    load: { rateCps: offered, calls: offered * 10, maxConcurrent: 100, holdS: 1.5 },
+    load: { rateCps: offered, calls: offered * 10, maxConcurrent: 100, holdS: 1.5, callers: 1 },
     measurement: {
       targetCps: offered,
       offeredCps: offered,

@@ -129,6 +129,18 @@ export const sutProfileSchema = z
      * health URL whose JSON body holds `pid` also proves that the process did not restart.
      */
     health: probe.optional(),
+    /**
+     * Where the SBC publishes Prometheus metrics; capacity runs scrape it around every step. `eventLoopDelay`
+     * names a histogram of the SBC's event-loop delay in seconds (an SBC built on an event loop); without it
+     * the figure is reported as "not reported".
+     */
+    metrics: z
+      .object({
+        http: z.string().min(1).describe('an HTTP URL (or unix:/sock:/path) answering Prometheus text'),
+        eventLoopDelay: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'a Prometheus metric name').optional(),
+      })
+      .strict()
+      .optional(),
     provision: z
       .object({
         blockIp: action.optional(),
@@ -205,7 +217,7 @@ export function knownPlaceholders(p: Pick<ParsedProfile, 'media'>): Set<string> 
 /** Problems with the placeholders of every field that is filled in at run time, templates included. */
 function placeholderProblems(p: SutProfile, extra: readonly string[]): string[] {
   const known = new Set([...knownPlaceholders(p), ...extra]);
-  const fields = { start: p.start, health: p.health, cdr: p.cdr, control: p.control, database: p.database };
+  const fields = { start: p.start, health: p.health, metrics: p.metrics, cdr: p.cdr, control: p.control, database: p.database };
   const problems = unknownPlaceholders(stringsOf(fields), known);
   for (const [name, spec] of Object.entries(p.provision)) {
     problems.push(...unknownPlaceholders(stringsOf(spec, ['provision', name]), new Set([...known, ...(ACTION_PLACEHOLDERS[name] ?? [])])));

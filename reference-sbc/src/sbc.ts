@@ -7,7 +7,7 @@ import type { Config, ZoneName } from './config';
 import { ConfigError } from './errors';
 import { CallEvents } from './events';
 import type { Logger } from './logger';
-import { Metrics } from './metrics';
+import { EventLoopDelay, LatencyHistogram, Metrics } from './metrics';
 import { createSignalling, type Signalling } from './signalling';
 import { Timers, type Clock } from './transaction/timers';
 import { TransportLayer } from './transport/transport-layer';
@@ -38,6 +38,9 @@ export async function startSbc(config: Config, options: SbcOptions): Promise<Sbc
   const log = options.log;
   const events = options.events ?? new CallEvents();
   const metrics = new Metrics();
+  // Every SIP message of every call waits for this one loop: its delay is the first place latency shows.
+  const loopDelay = new EventLoopDelay();
+  metrics.histogram('sbc_event_loop_delay_seconds', 'How late the event loop ran its timers, seconds (perf_hooks.monitorEventLoopDelay)', () => loopDelay.snapshot());
   const timers = new Timers(
     { t1: config.timers.t1Ms, t2: config.timers.t2Ms, t4: config.timers.t4Ms },
     options.clock,
@@ -66,8 +69,12 @@ export async function startSbc(config: Config, options: SbcOptions): Promise<Sbc
     }
   }
   metrics.gauge('sbc_tls_connections', 'Open TLS connections by zone', () => tlsListeners.map((l) => ({ labels: { zone: l.zone }, value: l.connectionCount })));
+  // Offer and answer are each one round trip inside a call's setup: slow ones show here, not in the loop.
+  const ngRoundTrips = new LatencyHistogram();
+  metrics.histogram('sbc_rtpengine_round_trip_seconds', 'Round trip of answered rtpengine ng commands, seconds', () => ngRoundTrips.snapshot());
   const anchor = config.media ? new MediaAnchor({
     rtpengine: config.media.rtpengine,
+    onRoundTrip: (_command, seconds) => ngRoundTrips.observe(seconds),
     addresses: { public: config.zones.public.address, core: config.zones.core.address },
     log: log.child({ layer: 'media' }),
   }) : undefined;
@@ -98,6 +105,7 @@ export async function startSbc(config: Config, options: SbcOptions): Promise<Sbc
     await transport.close();
     await admin.close();
     await security.close();
+    loopDelay.close();
     throw err;
   }
   ready = true;
@@ -121,6 +129,7 @@ export async function startSbc(config: Config, options: SbcOptions): Promise<Sbc
       await routing.close();
       await transport.close();
       await security.close();
+      loopDelay.close();
       log.info('sbc stopped');
     },
   };

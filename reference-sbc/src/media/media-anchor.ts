@@ -10,6 +10,8 @@ import { srtpOfferFlags, usesSrtp, type MediaZone, type SignallingTransport } fr
 export interface MediaAnchorOptions {
   /** rtpengine's ng control address (config.media.rtpengine). */
   rtpengine: { host: string; port: number };
+  /** Every answered ng command's round trip, in seconds (the SBC's metrics). */
+  onRoundTrip?: (command: string, seconds: number) => void;
   /** The SBC's address in each zone (config.zones.<zone>.address): what o= and c= carry on that side. */
   addresses: Readonly<Record<MediaZone, string>>;
   /** rtpengine's logical interface per zone (`--interface=NAME/IP`); defaults pub and core. */
@@ -85,7 +87,12 @@ export class MediaAnchor {
   constructor(private readonly options: MediaAnchorOptions) {
     this.interfaces = options.interfaces ?? DEFAULT_INTERFACES;
     this.log = options.log;
-    this.ng = new NgClient({ ...options.rtpengine, timeoutMs: options.timeoutMs ?? 1000, ...(options.log ? { log: options.log } : {}) });
+    this.ng = new NgClient({
+      ...options.rtpengine,
+      timeoutMs: options.timeoutMs ?? 1000,
+      ...(options.log ? { log: options.log } : {}),
+      ...(options.onRoundTrip ? { onRoundTrip: options.onRoundTrip } : {}),
+    });
   }
 
   /**

@@ -16,6 +16,8 @@ export interface NgClientOptions {
   /** Extra attempts after a timeout (ng over UDP can lose a datagram). */
   retries?: number;
   log?: Logger;
+  /** Called with every answered command and how long its round trip took, in seconds. */
+  onRoundTrip?: (command: NgCommand, seconds: number) => void;
 }
 
 /**
@@ -30,12 +32,14 @@ export class NgClient {
   private readonly dest: { host: string; port: number };
   private readonly retries: number;
   private readonly log: Logger | undefined;
+  private readonly onRoundTrip: NgClientOptions['onRoundTrip'];
   private closed = false;
 
   constructor(options: NgClientOptions) {
     this.dest = { host: options.host, port: options.port };
     this.retries = options.retries ?? 1;
     this.log = options.log;
+    this.onRoundTrip = options.onRoundTrip;
     this.client = new rtpengine.Client({ timeout: options.timeoutMs ?? 1000 });
     // A late reply (after its timeout) or a socket error is emitted, never thrown: without a
     // listener the emitter would end the process.
@@ -48,8 +52,10 @@ export class NgClient {
     let lastError: unknown;
     for (let attempt = 0; attempt <= this.retries; attempt++) {
       let reply: NgDict;
+      const t0 = performance.now();
       try {
         reply = await this.client[name](this.dest, params);
+        this.onRoundTrip?.(name, (performance.now() - t0) / 1000);
       } catch (err) {
         lastError = err;
         if (isTimeout(err)) {
