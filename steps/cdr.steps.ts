@@ -1,6 +1,7 @@
 import { AfterAll, Given, Then, When } from '@cucumber/cucumber';
 import { CdrReader, type CdrRow } from '../harness/cdr/cdr-reader';
 import { substitute } from '../harness/sut/profile';
+import { namespaceOf } from '../topology/hosts';
 import { restartPostgres, stopPostgres } from '../topology/services/postgres';
 import { check, describeRun } from './assertions';
 import type { SbcWorld } from './world';
@@ -104,7 +105,7 @@ Given('the CDR database is stopped', async function (this: SbcWorld) {
   let down = true;
   const end = async (): Promise<void> => {
     if (!down) return;
-    await restartPostgres({ netns: this.ctx.state.namespaces.core, dataDir: pg.dataDir, serverOptions: pg.serverOptions, logFile: pg.logFile });
+    await restartPostgres({ netns: namespaceOf(this.ctx.state, this.ctx.state.addresses.postgres), dataDir: pg.dataDir, serverOptions: pg.serverOptions, logFile: pg.logFile });
     down = false;
   };
   // Registered with the stop itself: whatever fails later in the scenario, the next one finds the database up.

@@ -7,6 +7,7 @@ import {
 } from '../harness/media';
 import { SipClient, buildSdp, parseSdp, sdesCrypto, type IncomingCall, type OutgoingCall, type ParsedSdp, type SdpMedia, type SipResponse } from '../harness/sip';
 import type { TracedMessage } from '../harness/sipp/messages';
+import { namespaceOf } from '../topology/hosts';
 import { setEnumRecords } from '../topology/services/knot';
 import { check, describeRun, ladder } from './assertions';
 import { coreCall } from './routing-world';
@@ -87,7 +88,7 @@ async function openCoreMedia(world: SbcWorld): Promise<void> {
   const { state } = world.ctx;
   const results = await Promise.allSettled(state.addresses.coreServers.map(async (address) => {
     const ep = await RemoteMediaEndpoint.open({
-      localIp: address, localPort: CORE_MEDIA_PORT, netns: state.namespaces.core, logFile: join(world.evidenceDir, `core-media-${address}.log`),
+      localIp: address, localPort: CORE_MEDIA_PORT, netns: namespaceOf(state, address), logFile: join(world.evidenceDir, `core-media-${address}.log`),
     });
     s.coreMedia.set(address, ep);
   }));

@@ -6,6 +6,7 @@ import type { SippOptions } from '../harness/sipp/options';
 import type { TracedMessage } from '../harness/sipp/messages';
 import { loadSutProfile, type SutProfile } from '../harness/sut/profile';
 import { CoreServers, type CoreBehaviour } from '../topology/core-servers';
+import { namespaceOf } from '../topology/hosts';
 import { REPO_ROOT } from '../topology/paths';
 import { readState, type TopologyState } from '../topology/state';
 
@@ -24,7 +25,7 @@ export function openRun(): RunContext {
   run = {
     state,
     profile,
-    core: new CoreServers({ netns: state.namespaces.core, addresses: state.addresses.coreServers, port: 5060, evidenceDir: join(state.reportDir, 'core') }),
+    core: new CoreServers({ netns: (address) => namespaceOf(state, address), addresses: state.addresses.coreServers, port: 5060, evidenceDir: join(state.reportDir, 'core') }),
   };
   return run;
 }
