@@ -71,7 +71,9 @@ export function readComposeFile(file: string, env: Record<string, string | undef
   });
   const services: ComposeService[] = Object.entries(obj(data.services)).map(([name, raw]) => {
     const s = obj(raw);
-    const nets = obj(s.networks);
+    // The short form (a list of names) gives no address: every entry then lacks its ipv4_address.
+    const nets: Raw = Array.isArray(s.networks) ? Object.fromEntries(s.networks.map((n) => [String(n), {}])) : obj(s.networks);
+    if (Object.keys(nets).length === 0) problems.push(`services.${name}.networks: none (every host is on a zone network)`);
     const build = obj(s.build);
     if (typeof s.image !== 'string') problems.push(`services.${name}.image: missing`);
     const service: ComposeService = {

@@ -9,7 +9,7 @@ import { reapAll, run, type Managed } from '../harness/util/process';
 import { waitKnot } from './services/knot';
 import { applySqlFiles, prepareSbcDatabase } from './services/postgres';
 import { waitRtpengine } from './services/rtpengine';
-import { netnsSutHost } from './sut-host';
+import { netnsSutHost, topologyPids } from './sut-host';
 import { readState, STATE_ENV, type TopologyState } from './state';
 
 /**
@@ -76,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
     await step(`Knot DNS for e164.arpa on ${a.enumDns}`, () => waitKnot(state.enumDns));
     const pg = await step(`PostgreSQL on ${a.postgres}`, () => prepareSbcDatabase({ socketDir: state.postgres.socketDir, port: Number(state.vars.DB_PORT), address: a.postgres }));
     if (state.rtpengine) await step('rtpengine (userspace) on the SBC public and core addresses', () => waitRtpengine(state.namespaces.sbc));
-    host = netnsSutHost({ profile, vars: state.vars, namespaces: state.namespaces, keepPids: state.rtpengine?.pid === undefined ? [] : [state.rtpengine.pid], logFile: join(state.reportDir, 'sbc.log') });
+    host = netnsSutHost({ profile, vars: state.vars, namespaces: state.namespaces, keepPids: topologyPids(state), logFile: join(state.reportDir, 'sbc.log') });
     const sutHost = host;
     if (profile.database) {
       const db = profile.database;
