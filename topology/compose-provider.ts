@@ -188,7 +188,8 @@ export async function bringUpCompose(o: { profileFile: string; reportDir: string
       runId,
       runDir,
       reportDir: o.reportDir,
-      namespaces: { id: runId, pub: nsName('runner'), sbc: nsName('sbc'), core: nsName('sbc') },
+      // core: the engine's host, where every container's veth ends (the core-zone capture).
+      namespaces: { id: runId, pub: nsName('runner'), sbc: nsName('sbc'), core: nsName('engine-host') },
       addresses: ADDRESSES,
       profileFile: resolve(o.profileFile),
       vars,
@@ -196,7 +197,7 @@ export async function bringUpCompose(o: { profileFile: string; reportDir: string
       postgres: { localUrl: db.localUrl, url: db.url, socketDir, dataDir: pgData, serverOptions, logFile: join(pgData, 'restart.log') },
       pki,
       sbc: {},
-      compose: { namespaceOf, containers: {}, runner: containerOf('runner'), coreInterface: 'eth1' },
+      compose: { namespaceOf, containers: {}, runner: containerOf('runner'), coreCapture: { interface: 'any', filter: `net ${ADDRESSES.coreNet} and inbound` } },
     };
     const cmd = commands(state, withRtpengine);
 

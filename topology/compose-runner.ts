@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { startSut, stopSut, type SutHost } from '../harness/sut/lifecycle';
 import { describeProbe } from '../harness/sut/probe';
 import { loadSutProfile } from '../harness/sut/profile';
 import { runSutAction } from '../harness/sut/provision';
-import { reapAll, run, type Managed } from '../harness/util/process';
+import { reapAll, run, splitProcStat, type Managed } from '../harness/util/process';
 import { waitKnot } from './services/knot';
 import { applySqlFiles, prepareSbcDatabase } from './services/postgres';
 import { waitRtpengine } from './services/rtpengine';
@@ -33,7 +33,11 @@ async function step<T>(what: string, fn: () => Promise<T>): Promise<T> {
 async function attach(state: TopologyState): Promise<string[]> {
   const compose = state.compose!;
   const names: string[] = [];
-  const own = { runner: { name: compose.runner, pid: process.pid } };
+  // The engine's host (the namespace of the runner container's parent, the engine's shim), where every
+  // container's veth ends: the core zone is captured there, outside the SBC's namespace (a kill of the
+  // SUT reaches every process in there).
+  const shim = parentOf(compose.containers.runner!.pid);
+  const own = { runner: { name: compose.runner, pid: process.pid }, 'engine-host': { name: 'engine host', pid: shim } };
   for (const [service, c] of Object.entries({ ...compose.containers, ...own })) {
     const ns = `sbcx-${state.runId}-${service}`;
     await run('ip', ['netns', 'delete', ns], { check: false });
@@ -41,6 +45,11 @@ async function attach(state: TopologyState): Promise<string[]> {
     names.push(ns);
   }
   return names;
+}
+
+/** The parent of `pid`. */
+function parentOf(pid: number): number {
+  return Number(splitProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8')).fields[1]);
 }
 
 /** The interface holding `address` in `netns`. */
@@ -70,7 +79,6 @@ async function main(argv: string[]): Promise<number> {
     const sbcPublicIf = await interfaceWith(state.namespaces.sbc, a.sbcPublic);
     const sbcCoreIf = await interfaceWith(state.namespaces.sbc, a.sbcCore);
     Object.assign(state.vars, { SBC_PUBLIC_IF: sbcPublicIf, SBC_CORE_IF: sbcCoreIf });
-    state.compose!.coreInterface = sbcCoreIf;
     const fwd = await run('sysctl', ['-n', 'net.ipv4.ip_forward'], { netns: state.namespaces.sbc });
     if (fwd.stdout.trim() !== '0') throw new Error(`IP forwarding is on in the SBC container (${state.namespaces.sbc})`);
     await step(`Knot DNS for e164.arpa on ${a.enumDns}`, () => waitKnot(state.enumDns));

@@ -37,8 +37,11 @@ export interface TopologyState {
     containers: Record<string, { name: string; pid: number }>;
     /** The container the features run in (the public zone). */
     runner: string;
-    /** The SBC container's core-side interface: the core-zone capture runs there (it sees every packet of the SBC's core leg). */
-    coreInterface: string;
+    /**
+     * The core-zone capture, in the engine's host namespace (namespaces.core): every interface, each
+     * core packet once, where it leaves a container (`inbound` on the host's end of its veth).
+     */
+    coreCapture: { interface: string; filter: string };
   };
 }
 
