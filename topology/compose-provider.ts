@@ -109,7 +109,8 @@ export async function bringUpCompose(o: { profileFile: string; reportDir: string
   if (!engine.ok) throw new Error(`the compose topology needs a Docker engine: ${engine.why}`);
   const profile = loadSutProfile(o.profileFile);
   const runId = randomBytes(2).toString('hex');
-  const runDir = mkdtempSync(join(tmpdir(), `sbcx-${runId}-`));
+  // Not sbcx-<id>-: the netns provider removes such directories when no lock of its own holds them.
+  const runDir = mkdtempSync(join(tmpdir(), `sbcx-compose-${runId}-`));
   chmodSync(runDir, 0o755);
   const env = { ...process.env, SBCX_REPO: REPO_ROOT, SBCX_RUN_DIR: runDir };
   const file = readComposeFile(COMPOSE_FILE, env);
