@@ -4,13 +4,15 @@ import { join, relative } from 'node:path';
 import { runCapacityInTopology } from './capacity-run';
 import { compareResults, comparisonLines, writeComparison } from '../harness/capacity/compare';
 import type { CapacityResult } from '../harness/capacity/results';
-import { EXIT, parseCommandLine, UsageError } from '../harness/cli-args';
+import { EXIT, parseCommandLine, UsageError, type Provider } from '../harness/cli-args';
 import { readCucumberMessages, type ScenarioResult } from '../harness/report/cucumber-results';
 import { writeRunReport } from '../harness/report/run-report';
 import { topologyHosts } from '../harness/report/sip-ladder';
 import { readRunChecks } from '../harness/report/run-checks';
 import { compareFiles, describeDifferences, parseCertificateVerdicts } from '../harness/sut/expected-verdicts';
 import { loadSutProfile, SutProfileError } from '../harness/sut/profile';
+import { bringUpCompose, dockerEngine, removeStaleCompose } from '../topology/compose-provider';
+import { featuresCommand } from '../topology/hosts';
 import { bringUp, tearDownStaleOnly, type Topology } from '../topology/netns-provider';
 import { REPO_ROOT } from '../topology/paths';
 import { STATE_ENV } from '../topology/state';
@@ -62,6 +64,8 @@ function spawnInherit(cmd: string, args: string[], env: NodeJS.ProcessEnv = proc
 }
 
 async function ensureTools(): Promise<void> {
+  // The compose topology's tools are in its images (topology/compose/Dockerfile).
+  if (provider === 'compose') return;
   const code = await spawnInherit('bash', [join(REPO_ROOT, 'topology', 'install.sh')]).done;
   if (code !== 0) throw new Error('installing the system packages failed (see above)');
 }
@@ -94,9 +98,24 @@ let cucumberKill: (() => void) | undefined;
 
 let bringingUp: Promise<Topology> | undefined;
 
+/**
+ * The provider of a run: the one asked for, else netns where it can run (root and `ip netns`), else
+ * compose when a Docker engine answers. Neither possible: an error saying what each one needs.
+ */
+async function chooseProvider(asked: Provider | undefined): Promise<Provider> {
+  if (asked) return asked;
+  const netns = process.getuid?.() === 0 && (await spawnInherit('sh', ['-c', 'ip netns list >/dev/null 2>&1']).done) === 0;
+  if (netns) return 'netns';
+  const engine = await dockerEngine();
+  if (engine.ok) return 'compose';
+  throw new Error(`no topology can run here: the netns provider needs root and 'ip netns', the compose provider a Docker engine (${engine.why})`);
+}
+
+let provider: Provider = 'netns';
+
 /** bringUp, remembered so that a signal arriving during start-up can wait for it and tear it down. */
 async function up(o: Parameters<typeof bringUp>[0]): Promise<Topology> {
-  bringingUp = bringUp(o);
+  bringingUp = provider === 'compose' ? bringUpCompose(o) : bringUp(o);
   try {
     topology = await bringingUp;
     return topology;
@@ -129,7 +148,6 @@ async function features(o: { profileFile: string; reportDir: string; runId: stri
   try {
     mkdirSync(join(o.reportDir, 'capture'), { recursive: true });
     const args = [
-      'netns', 'exec', topology.state.namespaces.pub,
       // The key log lets the topology-hiding audit decrypt the TLS legs the suite's own client captured.
       process.execPath, `--tls-keylog=${join(o.reportDir, 'capture', 'tls-keys.log')}`, '--import', 'tsx',
       join(REPO_ROOT, 'node_modules', '@cucumber', 'cucumber', 'bin', 'cucumber.js'),
@@ -138,7 +156,10 @@ async function features(o: { profileFile: string; reportDir: string; runId: stri
     ];
     if (o.tags) args.push('--tags', `(${o.tags}) and not @capacity`);
     const env = { ...process.env, [STATE_ENV]: topology.stateFile, ...(o.robustnessCases ? { SBCX_ROBUSTNESS_CASES: String(o.robustnessCases) } : {}) };
-    const run = spawnInherit('ip', args, env);
+    const [cmd, argv] = featuresCommand(state, args, {
+      [STATE_ENV]: topology.stateFile, ...(o.robustnessCases ? { SBCX_ROBUSTNESS_CASES: String(o.robustnessCases) } : {}), ...(process.env.CI ? { CI: process.env.CI } : {}),
+    });
+    const run = spawnInherit(cmd, argv, env);
     cucumberKill = run.kill;
     await run.done;
     cucumberKill = undefined;
@@ -208,6 +229,10 @@ async function main(argv: string[]): Promise<number> {
   // A bad profile (field, placeholder) is refused before anything is installed or started.
   if ('profileFile' in cmd) loadSutProfile(cmd.profileFile);
   if ('profileFiles' in cmd) cmd.profileFiles.forEach((f) => loadSutProfile(f));
+  if (cmd.name === 'test' || cmd.name === 'certify' || cmd.name === 'topology-up') {
+    provider = await chooseProvider(cmd.provider);
+    if (!cmd.provider) log(`topology provider: ${provider}`);
+  }
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   switch (cmd.name) {
@@ -279,7 +304,8 @@ async function main(argv: string[]): Promise<number> {
       return results.every((r) => r.result.rate.maximum) ? EXIT.pass : EXIT.failed;
     }
     case 'topology-clean': {
-      const removed = await tearDownStaleOnly();
+      const engine = await dockerEngine();
+      const removed = [...(process.getuid?.() === 0 ? await tearDownStaleOnly() : []), ...(engine.ok ? await removeStaleCompose() : [])];
       log(removed.length ? `removed: ${removed.join(', ')}` : 'nothing to clean');
       return EXIT.pass;
     }
@@ -287,7 +313,9 @@ async function main(argv: string[]): Promise<number> {
       await ensureTools();
       const { dir } = newRunDir();
       topology = await up({ profileFile: cmd.profileFile, reportDir: dir, log });
-      log(`topology up; state in ${topology.stateFile}. Run commands in a zone with 'ip netns exec ${topology.state.namespaces.pub} ...'. Ctrl-C tears it down.`);
+      log(topology.state.compose
+        ? `topology up; state in ${topology.stateFile}. Containers: ${Object.values(topology.state.compose.containers).map((c) => c.name).join(', ')} ('docker exec <container> ...'). Ctrl-C tears it down.`
+        : `topology up; state in ${topology.stateFile}. Run commands in a zone with 'ip netns exec ${topology.state.namespaces.pub} ...'. Ctrl-C tears it down.`);
       await new Promise(() => undefined);
       return EXIT.pass;
     }

@@ -62,4 +62,18 @@ describe('command line', () => {
     expect(() => checkTagExpression('@GEN-4', known)).toThrow(/@GEN-4, which no scenario has/);
     expect(parse('certify', '--tags', '@GEN-04')).toMatchObject({ tags: '@GEN-04' });
   });
+
+  it('takes --provider netns or compose for the commands that bring a topology up, and nothing else', () => {
+    expect(parse('certify', '--provider', 'compose')).toMatchObject({ name: 'certify', provider: 'compose' });
+    expect(parse('test', '--provider', 'netns')).toMatchObject({ name: 'test', provider: 'netns' });
+    expect(parse('topology', 'up', '--provider', 'compose')).toMatchObject({ name: 'topology-up', provider: 'compose' });
+    expect(parse('certify')).not.toHaveProperty('provider');
+    expect(usageError('certify', '--provider', 'docker')).toMatch(/--provider "docker": use netns or compose/);
+    expect(usageError('certify', '--provider')).toMatch(/--provider/);
+  });
+
+  it('refuses capacity in the compose topology, saying why', () => {
+    expect(usageError('capacity', '--provider', 'compose')).toMatch(/capacity runs only in the netns topology/);
+    expect(parse('capacity', '--provider', 'netns')).toMatchObject({ name: 'capacity' });
+  });
 });

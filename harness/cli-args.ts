@@ -39,8 +39,10 @@ export const USAGE: Record<string, string> = {
                              (default ${DEFAULT_PROFILE}), write the certificate
         [--tags EXPR]        only the scenarios matching a cucumber tag expression, e.g. "@GEN-04 or @IN-01"
         [--expect FILE]      compare the verdicts with FILE ({"GEN-01": "pass", ...}); differences fail the run
-        [--robustness-cases N]  malformed messages the @ROBUST scenarios send (default: the feature's own)`,
-  topology: `topology up [--sut FILE]   bring the topology up and keep it until Ctrl-C (for exploring by hand)
+        [--robustness-cases N]  malformed messages the @ROBUST scenarios send (default: the feature's own)
+        [--provider P]       the topology: netns (root, ip netns) or compose (a Docker engine, no root);
+                             default: netns where it can run, else compose when a Docker engine answers`,
+  topology: `topology up [--sut FILE] [--provider P]  bring the topology up and keep it until Ctrl-C (for exploring by hand)
 topology clean             remove namespaces and processes left by an interrupted run`,
   capacity: CAPACITY_USAGE.trimEnd().replace(/^ {2}/gm, ''),
 };
@@ -58,16 +60,29 @@ exit codes: 0 pass, 1 the SUT failed a requirement (or a test failed), 2 bad usa
 
 export type Command =
   | { name: 'help'; text: string }
-  | { name: 'test' }
-  | { name: 'certify'; profileFile: string; tags?: string; expectFile?: string; robustnessCases?: number }
-  | { name: 'topology-up'; profileFile: string }
+  | { name: 'test'; provider?: Provider }
+  | { name: 'certify'; profileFile: string; tags?: string; expectFile?: string; robustnessCases?: number; provider?: Provider }
+  | { name: 'topology-up'; profileFile: string; provider?: Provider }
   | { name: 'topology-clean' }
   /** `feature`: run the @capacity features (features/capacity/) instead of the searches. */
   | { name: 'capacity'; profileFiles: string[]; request: CapacityRequest; feature: boolean };
 
+/** Which topology provider builds the zones (bin/cli.ts chooses one when the flag is absent). */
+export type Provider = 'netns' | 'compose';
+export const PROVIDERS: readonly Provider[] = ['netns', 'compose'];
+
 type Options = NonNullable<ParseArgsConfig['options']>;
 const HELP: Options = { help: { type: 'boolean', short: 'h' } };
 const SUT: Options = { sut: { type: 'string' } };
+const PROVIDER: Options = { provider: { type: 'string' } };
+
+function provider(command: string, value: string | boolean | undefined): { provider?: Provider } {
+  if (value === undefined) return {};
+  if (!PROVIDERS.includes(value as Provider)) {
+    throw new UsageError(`${command}: --provider ${JSON.stringify(value)}: use ${PROVIDERS.join(' or ')}`, usageText(command));
+  }
+  return { provider: value as Provider };
+}
 
 function strict(command: string, args: string[], options: Options): Record<string, string | boolean | undefined> {
   try {
@@ -127,12 +142,13 @@ export function parseCommandLine(argv: string[], o: { repoRoot: string; cwd?: st
     case '-h':
       return { name: 'help', text: usageText() };
     case 'test': {
-      const v = strict('test', args, {});
-      return v.help ? { name: 'help', text: usageText('test') } : { name: 'test' };
+      const v = strict('test', args, PROVIDER);
+      return v.help ? { name: 'help', text: usageText('test') } : { name: 'test', ...provider('test', v.provider) };
     }
     case 'certify': {
-      const v = strict('certify', args, { ...SUT, tags: { type: 'string' }, expect: { type: 'string' }, 'robustness-cases': { type: 'string' } });
+      const v = strict('certify', args, { ...SUT, tags: { type: 'string' }, expect: { type: 'string' }, 'robustness-cases': { type: 'string' }, ...PROVIDER });
       if (v.help) return { name: 'help', text: usageText('certify') };
+      const chosen = provider('certify', v.provider);
       const tags = v.tags as string | undefined;
       if (tags !== undefined) checkTagExpression(tags, knownTags(join(o.repoRoot, 'features')));
       const cases = v['robustness-cases'] as string | undefined;
@@ -146,6 +162,7 @@ export function parseCommandLine(argv: string[], o: { repoRoot: string; cwd?: st
         ...(tags !== undefined ? { tags } : {}),
         ...(v.expect !== undefined ? { expectFile: existingFile('certify', '--expect', v.expect as string, cwd)! } : {}),
         ...(robustnessCases !== undefined ? { robustnessCases } : {}),
+        ...chosen,
       };
     }
     case 'topology': {
@@ -155,8 +172,8 @@ export function parseCommandLine(argv: string[], o: { repoRoot: string; cwd?: st
         return v.help ? { name: 'help', text: usageText('topology') } : { name: 'topology-clean' };
       }
       if (sub === 'up') {
-        const v = strict('topology', rest, SUT);
-        return v.help ? { name: 'help', text: usageText('topology') } : { name: 'topology-up', profileFile: profile(v.sut, 'topology') };
+        const v = strict('topology', rest, { ...SUT, ...PROVIDER });
+        return v.help ? { name: 'help', text: usageText('topology') } : { name: 'topology-up', profileFile: profile(v.sut, 'topology'), ...provider('topology', v.provider) };
       }
       if (sub === '--help' || sub === '-h') return { name: 'help', text: usageText('topology') };
       throw new UsageError(`topology: unknown subcommand ${sub ?? '(none)'}: use "topology up" or "topology clean"`, usageText('topology'));
@@ -167,10 +184,15 @@ export function parseCommandLine(argv: string[], o: { repoRoot: string; cwd?: st
         sut: { type: 'string', multiple: true },
         'budget-s': number, 'max-cps': number, 'start-cps': number, 'step-s': number, 'hold-ms': number,
         'max-calls': number, 'no-concurrency': { type: 'boolean' }, slo: number, 'media-probes': number,
-        'generator-budget-s': number, 'no-generator-ceiling': { type: 'boolean' }, media: number,
+        'generator-budget-s': number, 'no-generator-ceiling': { type: 'boolean' }, media: number, ...PROVIDER,
         'caller-cps': number, callers: number, feature: { type: 'boolean' },
       });
       if (v.help) return { name: 'help', text: usageText('capacity') };
+      if (v.provider !== undefined && v.provider !== 'netns') {
+        // Figures measured through Docker's bridges and NAT would not be the SBC's: the ceiling, the
+        // SUT's CPU cost and the loss counters all read the netns topology's namespaces.
+        throw new UsageError(`capacity: --provider ${String(v.provider)}: capacity runs only in the netns topology (root, ip netns): its figures read the namespaces' counters and processes`, usageText('capacity'));
+      }
       let request: CapacityRequest;
       try {
         request = parseCapacityArgs(args);

@@ -74,7 +74,7 @@ BeforeAll({ timeout: 30_000 }, async function () {
   let pub: Capture | undefined;
   try {
     pub = await startCapture({ netns: state.namespaces.pub, file: join(dir, 'public.pcap') });
-    const core = await startCapture({ netns: state.namespaces.core, file: join(dir, 'core.pcap') });
+    const core = await startCapture({ netns: state.namespaces.core, file: join(dir, 'core.pcap'), ...state.compose?.coreCapture });
     captures = { dir, pub, core };
   } catch (err) {
     await pub?.stop();

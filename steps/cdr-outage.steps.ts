@@ -7,6 +7,7 @@ import { restartPostgres, stopPostgres } from '../topology/services/postgres';
 import { check, describeRun } from './assertions';
 import { cdrReader, sentInvite } from './cdr.steps';
 import type { SbcWorld } from './world';
+import { namespaceOf } from '../topology/hosts';
 
 Given('the CDR database is stopped', async function (this: SbcWorld) {
   if (!cdrReader(this)) return this.incomplete('GEN-05: the SUT profile has no cdr section, so no row can be checked');
@@ -15,7 +16,7 @@ Given('the CDR database is stopped', async function (this: SbcWorld) {
   let down = true;
   const end = async (): Promise<void> => {
     if (!down) return;
-    await restartPostgres({ netns: this.ctx.state.namespaces.core, dataDir: pg.dataDir, serverOptions: pg.serverOptions, logFile: pg.logFile });
+    await restartPostgres({ netns: namespaceOf(this.ctx.state, this.ctx.state.addresses.postgres), dataDir: pg.dataDir, serverOptions: pg.serverOptions, logFile: pg.logFile });
     down = false;
   };
   // Registered with the stop itself: whatever fails later in the scenario, the next one finds the database up.

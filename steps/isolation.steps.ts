@@ -100,19 +100,26 @@ const listFindings = (audit: CoreZoneAudit, reason?: string): string =>
   audit.findings.filter((f) => !reason || f.reason === reason).slice(0, 30).map((f) => `  ${formatCoreFinding(f)}`).join('\n');
 
 Then('no packet from a public address reached the core zone', async function (this: SbcWorld) {
+  if (this.ctx.state.provider === 'compose') return this.incomplete(COMPOSE_CORE_VIEW);
   const { audit, pcap } = await coreZoneAudit(this);
   const fromPublic = audit.findings.filter((f) => f.reason === 'public-source');
   check(fromPublic.length === 0, () =>
     `GEN-02: ${fromPublic.length} packet(s) with a public source address were captured in the core zone:\n${listFindings(audit, 'public-source')}\n  capture: ${pcap}`);
+  return undefined;
 });
 
 Then('every packet the core zone received from outside came from the SBC\'s core address', async function (this: SbcWorld) {
+  if (this.ctx.state.provider === 'compose') return this.incomplete(COMPOSE_CORE_VIEW);
   const { audit, pcap } = await coreZoneAudit(this);
   const sbcCore = this.ctx.profile.sbc.core.address;
   check(audit.fromSbc > 0, () => `GEN-02: no packet from the SBC's core address ${sbcCore} was captured in the core zone, so there is nothing to judge (capture: ${pcap})`);
   check(audit.findings.length === 0, () =>
     `GEN-02: ${audit.findings.length} packet(s) reached the core zone from somewhere other than the core servers or the SBC's core address ${sbcCore}:\n${listFindings(audit)}\n  capture: ${pcap}`);
+  return undefined;
 });
+
+/** Why GEN-02's core-zone checks cannot conclude in the compose topology. */
+const COMPOSE_CORE_VIEW = 'GEN-02: in the compose topology the core zone is captured on the SBC container\'s core interface only; what else reaches the core containers (through the engine\'s bridges, forwarding and firewall on its host) is Docker\'s business and is not captured, so isolation is not proven there (run the netns topology)';
 
 // ---- GEN-08: no SIP over TCP on the public SIP port ---------------------------------------------
 

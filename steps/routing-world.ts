@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { SipClient, buildSdp } from '../harness/sip';
 import { readSip, type CapturedSip } from '../harness/capture/pcap-read';
 import { runSipp, type SippResult } from '../harness/sipp/runner';
+import { namespaceOf } from '../topology/hosts';
 import { REPO_ROOT } from '../topology/paths';
 import { runCaptures } from './capture.hooks';
 import type { Destination, DestinationBehaviour } from './support/routing';
@@ -66,7 +67,7 @@ export async function coreCall(world: SbcWorld, role: string, dialled: string, o
     runSipp({
       name: role,
       evidenceDir: world.evidenceDir,
-      netns: state.namespaces.core,
+      netns: namespaceOf(state, from),
       killAfterMs: 60_000,
       options: {
         scenario: { file: join(REPO_ROOT, 'scenarios', o.answered ? 'uac-invite-answered.xml' : 'uac-invite-refused.xml') },

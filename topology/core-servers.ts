@@ -44,7 +44,8 @@ export class CoreServers {
   private readonly stopped = new Set<string>();
 
   constructor(
-    private readonly o: { netns: string; addresses: string[]; port: number; evidenceDir: string },
+    /** `netns`: the core zone's namespace, or each server's own (the compose topology: one container each). */
+    private readonly o: { netns: string | ((address: string) => string); addresses: string[]; port: number; evidenceDir: string },
   ) {}
 
   async ensure(behaviour: CoreBehaviour, holdMs = 1000): Promise<void> {
@@ -61,7 +62,7 @@ export class CoreServers {
     const instance = startSipp({
       name: `core-${address.split('.').pop()}-${this.generation}-${behaviour}`,
       evidenceDir: this.o.evidenceDir,
-      netns: this.o.netns,
+      netns: typeof this.o.netns === 'string' ? this.o.netns : this.o.netns(address),
       killAfterMs: 24 * 3600 * 1000,
       options: {
         scenario: { file: join(REPO_ROOT, 'scenarios', SCENARIO[behaviour]) },

@@ -89,5 +89,13 @@ export function netnsSutHost(o: { profile: SutProfile; vars: Record<string, stri
 
 /** The SutHost for a running topology, as another process (cucumber) sees it. */
 export function sutHostOf(state: TopologyState, profile: SutProfile): SutHost {
-  return netnsSutHost({ profile, vars: state.vars, namespaces: state.namespaces, keepPids: state.rtpengine?.pid === undefined ? [] : [state.rtpengine.pid], logFile: state.sbc.logFile });
+  return netnsSutHost({ profile, vars: state.vars, namespaces: state.namespaces, keepPids: topologyPids(state), logFile: state.sbc.logFile });
+}
+
+/**
+ * The topology's own processes in the SBC's zone, which a kill of the SUT spares: its rtpengine and,
+ * in the compose topology, the SBC container's first process (the container ends with it).
+ */
+export function topologyPids(state: TopologyState): number[] {
+  return [...new Set([state.rtpengine?.pid, state.compose?.containers.sbc?.pid].filter((p): p is number => p !== undefined))];
 }

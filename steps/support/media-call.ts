@@ -12,6 +12,7 @@ import { CORE_MEDIA_PORT, PUBLIC_CALLER_NUMBER } from '../../harness/sipp/scenar
 import { check } from '../assertions';
 import type { SbcWorld } from '../world';
 import type { MediaState } from './media';
+import { namespaceOf } from '../../topology/hosts';
 
 /**
  * Opens a media endpoint on CORE_MEDIA_PORT of every core server, in the core namespace. Each one is
@@ -22,7 +23,7 @@ export async function openCoreMedia(world: SbcWorld): Promise<void> {
   const { state } = world.ctx;
   const results = await Promise.allSettled(state.addresses.coreServers.map(async (address) => {
     const ep = await RemoteMediaEndpoint.open({
-      localIp: address, localPort: CORE_MEDIA_PORT, netns: state.namespaces.core, logFile: join(world.evidenceDir, `core-media-${address}.log`),
+      localIp: address, localPort: CORE_MEDIA_PORT, netns: namespaceOf(state, address), logFile: join(world.evidenceDir, `core-media-${address}.log`),
     });
     s.coreMedia.set(address, ep);
   }));

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { loadSutProfile, type SutProfile } from '../../harness/sut/profile';
 import { CoreServers } from '../../topology/core-servers';
 import { readState, type TopologyState } from '../../topology/state';
+import { namespaceOf } from '../../topology/hosts';
 
 /** State shared by every scenario of a run: the topology and the long-running core servers. */
 export interface RunContext {
@@ -18,7 +19,7 @@ export function openRun(): RunContext {
   run = {
     state,
     profile,
-    core: new CoreServers({ netns: state.namespaces.core, addresses: state.addresses.coreServers, port: 5060, evidenceDir: join(state.reportDir, 'core') }),
+    core: new CoreServers({ netns: (address) => namespaceOf(state, address), addresses: state.addresses.coreServers, port: 5060, evidenceDir: join(state.reportDir, 'core') }),
   };
   return run;
 }

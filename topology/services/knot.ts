@@ -32,8 +32,11 @@ export async function setEnumRecords(info: EnumDnsInfo, records: EnumRecord[]): 
   await waitUntil(`Knot DNS to serve zone serial ${serial}`, async () => (await servedSerial(info)) === serial, 5000, 50);
 }
 
-/** Knot DNS, authoritative for e164.arpa, on the ENUM DNS address of the core zone. */
-export async function startKnot(o: { netns: string; address: string; runDir: string; records?: EnumRecord[] }): Promise<EnumDns> {
+/**
+ * Writes Knot's configuration and an initial zone (serial: now) into `<runDir>/knot`, for a server
+ * started by the suite (startKnot) or by a container of the compose topology.
+ */
+export function writeKnotFiles(o: { address: string; runDir: string; records?: EnumRecord[] }): { info: Omit<EnumDnsInfo, 'netns'>; serial: number } {
   const dir = join(o.runDir, 'knot');
   mkdirSync(join(dir, 'db'), { recursive: true });
   const zoneFile = join(dir, 'e164.arpa.zone');
@@ -65,8 +68,19 @@ export async function startKnot(o: { netns: string; address: string; runDir: str
   );
   const serial = Math.floor(Date.now() / 1000);
   writeFileSync(zoneFile, renderZone(o.records ?? [], { serial, nsAddress: o.address }));
-  const proc = start({ name: 'knotd', command: 'knotd', args: ['-c', configFile], netns: o.netns, logFile: join(o.runDir, 'knot.log') });
-  const info: EnumDnsInfo = { netns: o.netns, address: o.address, controlSocket, configFile, zoneFile };
+  return { info: { address: o.address, controlSocket, configFile, zoneFile }, serial };
+}
+
+/** Waits until the server of `info` serves the zone with `serial` (by default: the zone file's). */
+export async function waitKnot(info: EnumDnsInfo, serial = serialOf(info.zoneFile)): Promise<void> {
   await waitUntil('Knot DNS to answer for e164.arpa', async () => (await servedSerial(info)) === serial, 15000);
+}
+
+/** Knot DNS, authoritative for e164.arpa, on the ENUM DNS address of the core zone. */
+export async function startKnot(o: { netns: string; address: string; runDir: string; records?: EnumRecord[] }): Promise<EnumDns> {
+  const files = writeKnotFiles(o);
+  const proc = start({ name: 'knotd', command: 'knotd', args: ['-c', files.info.configFile], netns: o.netns, logFile: join(o.runDir, 'knot.log') });
+  const info: EnumDnsInfo = { netns: o.netns, ...files.info };
+  await waitKnot(info, files.serial);
   return { ...info, proc };
 }

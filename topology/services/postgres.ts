@@ -31,6 +31,11 @@ export async function applySqlFiles(pg: Pick<PostgresInstance, 'socketDir' | 'po
   }
 }
 
+/** The server's command-line options: the socket in the run directory, TCP on the database address only. */
+export function postgresOptions(socketDir: string, port: number, address: string): string[] {
+  return ['-k', socketDir, '-p', String(port), '-c', `listen_addresses=${address}`, '-c', 'fsync=on', '-c', 'max_connections=50'];
+}
+
 /**
  * A throwaway PostgreSQL in the core namespace, listening on the database address and on a unix
  * socket in the run directory. Runs as the `postgres` system user (it refuses root).
@@ -45,7 +50,7 @@ export async function startPostgres(o: { netns: string; address: string; runDir:
   await run(`${PG_BIN}/initdb`, ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8'], { user: 'postgres' });
   writeFileSync(join(dataDir, 'pg_hba.conf'), 'local all all trust\nhost all all 10.20.0.0/24 md5\nhost all all 127.0.0.1/32 trust\n');
   const port = 5432;
-  const serverOptions = ['-k', socketDir, '-p', String(port), '-c', `listen_addresses=${o.address}`, '-c', 'fsync=on', '-c', 'max_connections=50'];
+  const serverOptions = postgresOptions(socketDir, port, o.address);
   const proc = start({
     name: 'postgres',
     command: `${PG_BIN}/postgres`,
@@ -54,6 +59,15 @@ export async function startPostgres(o: { netns: string; address: string; runDir:
     user: 'postgres',
     logFile: join(o.runDir, 'postgres.log'),
   });
+  return { proc, ...(await prepareSbcDatabase({ socketDir, port, address: o.address })), dataDir, serverOptions };
+}
+
+/**
+ * Waits until a fresh server accepts connections on its socket, then creates the SBC's role and
+ * database (the server may be the suite's or a container's of the compose topology).
+ */
+export async function prepareSbcDatabase(o: { socketDir: string; port: number; address: string }): Promise<Pick<PostgresInstance, 'socketDir' | 'port' | 'url' | 'localUrl'>> {
+  const { socketDir, port } = o;
   const psql = (sql: string, db = 'postgres'): Promise<unknown> =>
     run(`${PG_BIN}/psql`, ['-h', socketDir, '-p', String(port), '-U', 'postgres', '-d', db, '-v', 'ON_ERROR_STOP=1', '-qAtc', sql], { user: 'postgres' });
   await waitUntil('PostgreSQL to accept connections', async () => {
@@ -63,11 +77,8 @@ export async function startPostgres(o: { netns: string; address: string; runDir:
   await psql("CREATE ROLE sbc LOGIN PASSWORD 'sbc'");
   await psql('CREATE DATABASE sbc OWNER sbc');
   return {
-    proc,
     socketDir,
     port,
-    dataDir,
-    serverOptions,
     url: `postgres://sbc:sbc@${o.address}:${port}/sbc`,
     localUrl: `postgresql://sbc@/sbc?host=${encodeURIComponent(socketDir)}&port=${port}`,
   };
