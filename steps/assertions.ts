@@ -1,5 +1,6 @@
 import type { SippResult } from '../harness/sipp/runner';
 import type { TracedMessage } from '../harness/sipp/messages';
+import { parseVia } from '../harness/sip/headers';
 
 /** A failed check: the message says what was expected, what was seen, and where the evidence is. */
 export class CheckFailed extends Error {
@@ -28,7 +29,6 @@ export function describeRun(r: SippResult): string {
 export function viaHost(m: TracedMessage): string | undefined {
   const via = m.headers('via')[0];
   if (!via) return undefined;
-  const received = /;\s*received=([^;,\s]+)/i.exec(via);
-  if (received) return received[1];
-  return /SIP\/2\.0\/\w+\s+([^:;\s]+)/i.exec(via)?.[1];
+  const parsed = parseVia(via);
+  return parsed?.params.received || parsed?.host;
 }

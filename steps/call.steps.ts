@@ -2,6 +2,7 @@ import { Given, Then, When } from '@cucumber/cucumber';
 import { userOf } from '../harness/sipp/messages';
 import { check, describeRun, ladder } from './assertions';
 import type { SbcWorld } from './world';
+import { parseVia } from '../harness/sip/headers';
 
 Given('the core servers answer calls', async function (this: SbcWorld) {
   await this.coreBehaviour('answer');
@@ -87,7 +88,7 @@ Then('the core leg shares no Call-ID, tag, Via or Contact with the public leg', 
   check(publicInvite, () => `the caller sent no INVITE:\n${describeRun(caller)}`);
   const coreInvite = coreReceipt(this).messages.find((m) => m.direction === 'received' && m.method === 'INVITE')!;
   const publicTag = /tag=([^;>\s]+)/.exec(publicInvite.header('from') ?? '')?.[1];
-  const callerAddress = /SIP\/2\.0\/\w+\s+([^:;\s]+)/.exec(publicInvite.headers('via')[0] ?? '')?.[1] ?? '';
+  const callerAddress = parseVia(publicInvite.headers('via')[0] ?? '')?.host ?? '';
   const leaks: string[] = [];
   if (coreInvite.header('call-id') === publicInvite.header('call-id')) leaks.push(`Call-ID ${coreInvite.header('call-id')}`);
   if (publicTag && (coreInvite.header('from') ?? '').includes(publicTag)) leaks.push(`From tag ${publicTag}`);

@@ -8,6 +8,7 @@ import { substitute } from '../harness/sut/profile';
 import { check, describeRun } from './assertions';
 import { PUBLIC_CALLER_NUMBER } from '../harness/sipp/scenario-keys';
 import type { SbcWorld } from './world';
+import { parseVia } from '../harness/sip/headers';
 
 let reader: CdrReader | undefined;
 
@@ -59,7 +60,7 @@ Then('that row has the caller\'s number, the dialled number and the caller\'s ad
   const row = await rowFor(this);
   if (row === 'skipped') return row;
   const invite = sentInvite(this);
-  const callerIp = /SIP\/2\.0\/\w+\s+([^:;\s]+)/.exec(invite.headers('via')[0] ?? '')?.[1];
+  const callerIp = parseVia(invite.headers('via')[0] ?? '')?.host;
   const problems: string[] = [];
   if (row.srcNumber !== PUBLIC_CALLER_NUMBER) problems.push(`source number ${JSON.stringify(row.srcNumber)}, expected ${JSON.stringify(PUBLIC_CALLER_NUMBER)}`);
   if (row.dstNumber !== this.number()) problems.push(`destination number ${JSON.stringify(row.dstNumber)}, expected ${JSON.stringify(this.number())}`);

@@ -10,6 +10,7 @@ import { auditPublicCapture, formatAudit, writeAuditReport, type AuditReport } f
 import { check, describeRun } from './assertions';
 import { auditScope, runCaptures, tlsKeylogFile, tlsNote } from './capture.hooks';
 import type { SbcWorld } from './world';
+import { parseVia } from '../harness/sip/headers';
 
 Given('the core servers reject calls with 486 Busy Here', async function (this: SbcWorld) {
   await this.coreBehaviour('reject-486');
@@ -36,8 +37,8 @@ function endpointsOf(world: SbcWorld): Set<string> {
   const out = new Set<string>();
   for (const r of world.sipp.values()) {
     const first = r.messages.find((m) => m.direction === 'sent' && m.method);
-    const sentBy = /SIP\/2\.0\/\w+\s+([^;\s]+)/.exec(first?.headers('via')[0] ?? '')?.[1];
-    if (sentBy) out.add(sentBy);
+    const via = parseVia(first?.headers('via')[0] ?? '');
+    if (via) out.add(via.port === undefined ? via.host : `${via.host}:${via.port}`);
   }
   return out;
 }
