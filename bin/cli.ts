@@ -197,7 +197,8 @@ async function capacityFeatures(o: { profileFile: string; reportDir: string }): 
     const args = [
       'netns', 'exec', topology.state.namespaces.pub, process.execPath, '--import', 'tsx',
       join(REPO_ROOT, 'node_modules', '@cucumber', 'cucumber', 'bin', 'cucumber.js'),
-      '--config', join(REPO_ROOT, 'features', 'capacity', 'cucumber.capacity.mjs'),
+      // cucumber joins --config to its working directory, so the path is given relative to it.
+      '--config', relative(process.cwd(), join(REPO_ROOT, 'features', 'capacity', 'cucumber.capacity.mjs')),
       '--format', `message:${ndjson}`, '--format', `html:${join(reportDir, 'cucumber.html')}`,
     ];
     const run = spawnInherit('ip', args, { ...process.env, [STATE_ENV]: topology.stateFile });
