@@ -25,7 +25,7 @@ const SCENARIO: Record<CoreBehaviour, string> = {
   'ring-then-answer': 'uas-ring-then-answer.xml',
   'early-media': 'uas-early-media-answer.xml',
   'answer-reinvite': 'uas-answer-reinvite.xml',
-  // Media goes to a suite endpoint on port 41000 of each core server (steps/media.steps.ts).
+  // Media goes to a suite endpoint on CORE_MEDIA_PORT of each core server (harness/sipp/scenario-keys.ts, a SIPp key).
   'answer-media': 'uas-answer-media.xml',
 };
 

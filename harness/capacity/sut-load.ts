@@ -5,6 +5,8 @@ import type { CapacityOptions } from './controller';
 import { LoadGenerator, type Endpoint } from './load-generator';
 import { MediaProber } from './media-prober';
 import { SutMetricsReader } from './sut-metrics';
+// Where scenarios/uas-answer-media.xml points every core leg's media (the probes' echo listens there).
+import { CORE_MEDIA_PORT } from '../sipp/scenario-keys';
 
 /**
  * The load of a capacity run against one SUT, wired from the topology's facts: the SIPp callers on
@@ -21,8 +23,6 @@ export interface CapacityTopology {
 /** The number every capacity call dials; inbound calls are routed round robin whatever the number. */
 export const DIALLED = '+31209990000';
 const CALLER_PORT = 5062;
-/** Where scenarios/uas-answer-media.xml points every core leg's media (the probes' echo listens there). */
-const CORE_MEDIA_PORT = 41000;
 export const ANSWER_TIMEOUT_MS = 10000;
 /** The generator ceiling's SIPp UAS listen on the callers' own addresses, on this port. */
 const GENERATOR_UAS_PORT = 5090;
