@@ -14,6 +14,7 @@ import { postgresOptions } from './services/postgres';
 import { rtpengineArgs } from './services/rtpengine';
 import { sutVars } from './sut-host';
 import type { TopologyState } from './state';
+import { keepRunLogs, timedSteps } from './bring-up';
 
 /**
  * The compose provider: the hosts of docker-compose.yml as containers of a Docker engine, for machines
@@ -140,19 +141,12 @@ export async function bringUpCompose(o: { profileFile: string; reportDir: string
       const r = await run('docker', ['network', 'rm', ...made.networks], { check: false, timeoutMs: 60_000 });
       if (r.code !== 0) out.push(`docker network rm: ${r.stderr.trim()}`);
     }
-    for (const f of ['sbc.yaml', 'pgdata/restart.log']) {
-      if (existsSync(join(runDir, f))) copyFileSync(join(runDir, f), join(topoDir, f.replace('pgdata/restart.log', 'postgres-restart.log')));
-    }
+    keepRunLogs(runDir, topoDir, ['sbc.yaml', 'pgdata/restart.log']);
     // The database ran as the postgres user of the containers; root removes what it left.
     rmSync(runDir, { recursive: true, force: true });
     return out;
   };
-  const step = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
-    const t0 = Date.now();
-    const r = await fn();
-    o.log(`topology: ${what} (${Date.now() - t0} ms)`);
-    return r;
-  };
+  const step = timedSteps(o.log);
 
   try {
     await step(`images built (Docker ${engine.version})`, () => buildImages(file, o.log));

@@ -11,6 +11,7 @@ import { applySqlFiles, prepareSbcDatabase } from './services/postgres';
 import { waitRtpengine } from './services/rtpengine';
 import { netnsSutHost, topologyPids } from './sut-host';
 import { readState, STATE_ENV, type TopologyState } from './state';
+import { timedSteps } from './bring-up';
 
 /**
  * The compose topology, inside its runner container (privileged, the host's pids): attaches every
@@ -23,12 +24,7 @@ import { readState, STATE_ENV, type TopologyState } from './state';
  */
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
 
-async function step<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  const t0 = Date.now();
-  const r = await fn();
-  log(`topology: ${what} (${Date.now() - t0} ms)`);
-  return r;
-}
+const step = timedSteps(log);
 
 async function attach(state: TopologyState): Promise<string[]> {
   const compose = state.compose!;

@@ -19,6 +19,7 @@ import type { TopologyState } from './state';
 
 export { REPO_ROOT } from './paths';
 import { REPO_ROOT } from './paths';
+import { keepRunLogs, timedSteps } from './bring-up';
 const LOCK_DIR = '/run/sbcx';
 /** The core servers' SIP port (topology/core-servers.ts listens there). */
 const CORE_SIP_PORT = 5060;
@@ -78,21 +79,13 @@ export async function bringUp(o: { profileFile: string; reportDir: string; log: 
       problems.push(...(await destroyNetwork(ns)));
       removeNetnsResolver(ns.sbc);
     }
-    for (const f of ['postgres.log', 'pgdata/restart.log', 'knot.log', 'rtpengine.log', 'sbc.yaml']) {
-      const src = join(runDir, f);
-      if (existsSync(src)) copyFileSync(src, join(topoDir, basename(f).replace('restart.log', 'postgres-restart.log')));
-    }
+    keepRunLogs(runDir, topoDir, ['postgres.log', 'pgdata/restart.log', 'knot.log', 'rtpengine.log', 'sbc.yaml']);
     rmSync(runDir, { recursive: true, force: true });
     rmSync(join(LOCK_DIR, `${runId}.pid`), { force: true });
     return problems;
   };
 
-  const step = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
-    const t0 = Date.now();
-    const r = await fn();
-    o.log(`topology: ${what} (${Date.now() - t0} ms)`);
-    return r;
-  };
+  const step = timedSteps(o.log);
 
   try {
     ns = await step(`namespaces ${runId} with veth pairs, IP forwarding off`, () => createNetwork(runId));
