@@ -72,7 +72,7 @@ export async function runCapacityInTopology(i: CapacityRunInput): Promise<{ resu
   await generator.startCore(options.budgetS * 1000);
   let outcome;
   try {
-    await prober?.startEcho();
+    await prober?.start();
     const driver = {
       runCaller: generator.runCaller.bind(generator),
       coreAlive: generator.coreAlive.bind(generator),
@@ -80,7 +80,7 @@ export async function runCapacityInTopology(i: CapacityRunInput): Promise<{ resu
     };
     outcome = await runCapacity(driver, options, i.log, (step) => appendFileSync(join(dir, 'steps.ndjson'), `${JSON.stringify(step)}\n`));
   } finally {
-    await prober?.stopEcho();
+    await prober?.stop();
     await generator.stopCore();
   }
   const result = buildCapacityResult({

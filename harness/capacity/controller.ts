@@ -126,6 +126,7 @@ export function concurrencyPlan(o: CapacityOptions, calls: number, rampCapCps: n
 
 function hostText(h: HostLoad): string {
   const parts = [`load ${h.loadAverage1m}`];
+  if (h.machineCpu) parts.push(`machine cpu ${h.machineCpu.busyPercent} % busy, ${h.machineCpu.stealPercent} % stolen`);
   if (h.sutCpuPercent !== undefined) parts.push(`SUT cpu ${h.sutCpuPercent} %`);
   const drops = Object.entries(h.udpReceiveBufferDrops ?? {}).filter(([, n]) => n > 0);
   if (drops.length) parts.push(`UDP drops ${drops.map(([zone, n]) => `${zone} ${n}`).join(', ')}`);
@@ -155,6 +156,7 @@ function progressLine(r: StepRecord): string {
     ...[mediaText(m.media)].filter((t) => t !== undefined),
     hostText(r.host),
     verdict,
+    ...(r.host.machineWarning ? [r.host.machineWarning] : []),
   ].join(' | ');
 }
 

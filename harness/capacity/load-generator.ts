@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { cpuShare, machineWarning, readCpuTimes, type CpuShare } from './host-cpu';
 import { join } from 'node:path';
 import { buildArgs } from '../sipp/options';
 import { run, start, type Managed } from '../util/process';
@@ -46,6 +47,10 @@ export interface CallerRun {
 
 export interface HostLoad {
   loadAverage1m: number;
+  /** The whole machine's CPU during the step (busy and stolen, % of all cores), from /proc/stat. */
+  machineCpu?: CpuShare;
+  /** Set when the step ran on saturated or stolen cores: its figures are the machine's as much as the SUT's. */
+  machineWarning?: string;
   /** CPU the SUT process used during the step, in % of one core; absent when its pid is unknown. */
   sutCpuPercent?: number;
   /**
@@ -105,6 +110,12 @@ export class LoadGenerator {
       from: string;
       callerScenario: string;
       coreScenario: string;
+      /**
+       * The core servers echo every RTP datagram back to its sender from this port (SIPp `-rtp_echo`
+       * on `-mp`, and `[core_media_port]` of the scenario's SDP answer points there), so each call's
+       * media crosses the SBC both ways at the cost of a C loop, not of the suite's own code.
+       */
+      coreMediaEchoPort?: number;
       /** Evidence root: reports/<run>/capacity/steps. */
       dir: string;
       /** A call still not answered after this long fails (a hung call must not hang the step). */
@@ -132,12 +143,13 @@ export class LoadGenerator {
         localIp: c.address,
         localPort: c.port,
         mediaIp: c.address,
+        ...(this.o.coreMediaEchoPort === undefined ? {} : { mediaPort: this.o.coreMediaEchoPort, keys: { core_media_port: this.o.coreMediaEchoPort } }),
         // The UAS waits for the caller's BYE: longer than any hold, plus slack for a loaded SBC.
         recvTimeoutMs: longestHoldMs + 60000,
         statFile: join(dir, 'uas.stats.csv'),
         statPeriodS: 1,
         errorFile: join(dir, 'uas.errors.log'),
-        extra: ['-trace_counts', '-max_recv_loops', '100000', '-max_sched_loops', '100000'],
+        extra: ['-trace_counts', '-max_recv_loops', '100000', '-max_sched_loops', '100000', ...(this.o.coreMediaEchoPort === undefined ? [] : ['-rtp_echo'])],
       });
       return { dir, proc: start({ name: `capacity-${name}`, command: 'sipp', args, netns: c.netns, cwd: dir, logFile: join(dir, 'uas.out.log') }) };
     });
@@ -240,6 +252,7 @@ export class LoadGenerator {
     }));
     const core0 = this.coreTotals();
     const drops0 = await this.udpDrops();
+    const cpu0 = readCpuTimes();
     const meter = this.o.sutNetns === undefined ? undefined : new CostMeter(this.o.sutNetns);
     meter?.start();
     const loopDelay = await this.o.sutMetrics?.start(dir);
@@ -251,7 +264,10 @@ export class LoadGenerator {
     // The worst exit: any caller that did not end cleanly makes the step's exit not 0.
     const exitCode = exits.find((e) => e !== 0) ?? 0;
     const drops1 = await this.udpDrops();
-    const host: HostLoad = { loadAverage1m: Math.round((loadavg()[0] ?? 0) * 100) / 100 };
+    const machineCpu = cpuShare(cpu0, readCpuTimes());
+    const host: HostLoad = { loadAverage1m: Math.round((loadavg()[0] ?? 0) * 100) / 100, ...(machineCpu ? { machineCpu } : {}) };
+    const warning = machineWarning(machineCpu);
+    if (warning) host.machineWarning = warning;
     const drops = Object.entries(drops1).flatMap(([zone, after]) => {
       const before = drops0[zone];
       return after === undefined || before === undefined ? [] : [[zone, after - before] as const];

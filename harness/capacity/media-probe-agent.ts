@@ -1,15 +1,21 @@
+import { createInterface } from 'node:readline';
 import { MediaEndpoint } from '../media';
 import { SipClient, buildSdp, parseSdp } from '../sip';
 import type { ProbeOutcome } from './media-quality';
 
 /**
- * The probe calls of one capacity step, run as a child process inside the public zone's namespace
- * (`ip netns exec <pub> node --import tsx media-probe-agent.ts '<json>'`), because the capacity
- * controller itself runs in the root namespace. Each probe is the suite's SIP client with its own
- * media endpoint: it dials the SBC, sends G.711 (PCMU) for the probe's duration to where the 200 OK
- * points, and measures what the core's echo sends back. Prints one JSON line: ProbeOutcome[].
+ * The probe calls of a capacity run, placed by one child process inside the public zone's namespace
+ * (`ip netns exec <pub> node --import tsx media-probe-agent.ts`), because the capacity controller
+ * itself runs in the root namespace. It lives for the whole run, so starting it (loading and
+ * compiling this code costs about a second of CPU) never competes with a step's load: it prints
+ * "ready", then takes one JSON request per stdin line and answers each with one stdout line
+ * `{"id":…,"outcomes":ProbeOutcome[]}`. Each probe is the suite's SIP client with its own media
+ * endpoint: it dials the SBC, sends G.711 (PCMU) for the probe's duration to where the 200 OK
+ * points, and measures what the core server's echo sends back.
  */
 export interface ProbeAgentRequest {
+  /** Echoed in the answer, so an answer is matched to its request. */
+  id: number;
   /** Our address in the public zone. */
   ip: string;
   /** The SBC's public SIP address and UDP port. */
@@ -73,18 +79,24 @@ async function probe(r: ProbeAgentRequest, index: number): Promise<ProbeOutcome>
   }
 }
 
-async function main(): Promise<void> {
-  const request = JSON.parse(process.argv[2] ?? '{}') as ProbeAgentRequest;
+async function answer(line: string): Promise<string> {
+  let request: ProbeAgentRequest;
+  try {
+    request = JSON.parse(line) as ProbeAgentRequest;
+  } catch (err) {
+    return JSON.stringify({ id: -1, error: `not a JSON request: ${(err as Error).message}` });
+  }
   const outcomes = await Promise.all(
     Array.from({ length: request.calls }, (_, i) => probe(request, i).catch((err: unknown) => failed((err as Error).message))),
   );
-  process.stdout.write(`${JSON.stringify(outcomes)}\n`);
+  return JSON.stringify({ id: request.id, outcomes });
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
-    process.exit(1);
-  },
-);
+const lines = createInterface({ input: process.stdin });
+lines.on('line', (line) => {
+  if (line.trim() === '') return;
+  void answer(line).then((out) => process.stdout.write(`${out}\n`));
+});
+// The run is over when the controller closes stdin (or stops this process).
+lines.on('close', () => process.exit(0));
+process.stdout.write('ready\n');

@@ -2,7 +2,7 @@
  * Media quality under load, from a few probe calls placed during a capacity step. Pure: the probe
  * agent measures, this module sums the probes of one step, judges them and times them within a step.
  *
- * The core side of a probe reflects every packet back to where it came from (media-echo.ts), so what
+ * The core side of a probe reflects every packet back to where it came from (the core server's SIPp, `-rtp_echo`), so what
  * a probe measures is the round trip caller -> SBC -> core -> SBC -> caller: G.711 crosses the SBC in
  * both directions, and loss, jitter and payload damage of either direction all show at the caller.
  */

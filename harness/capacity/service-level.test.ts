@@ -64,6 +64,14 @@ describe('service level evaluation', () => {
     expect(v.violations).toEqual(['retransmissions 1.5 % of messages > 1.0 % (caller side 0 of 1000; core side 30 of 1000)']);
   });
 
+  it('fails a step whose calls succeeded for the caller but failed at the core servers', () => {
+    // e.g. an SBC that answers the caller's BYE itself and never passes it on: the caller sees no failure.
+    expect(evaluateStep(withFields({ callsCreated: 1000, core: { messages: 7000, retransmissions: 0, failedCalls: 1 } }), DEFAULT_SERVICE_LEVEL).verdict).toBe('pass');
+    const v = evaluateStep(withFields({ callsCreated: 1000, core: { messages: 7000, retransmissions: 0, failedCalls: 40 } }), DEFAULT_SERVICE_LEVEL);
+    expect(v.verdict).toBe('fail');
+    expect(v.violations).toEqual(['the core servers counted 40 of 1000 calls failed (4.0 % > 0.10 %)']);
+  });
+
   it('says when nothing reached the core', () => {
     const v = evaluateStep(withFields({ callsSucceeded: 0, callsFailed: 500, setupMs: { samples: 0 }, core: { messages: 0, retransmissions: 0, failedCalls: 0 } }), DEFAULT_SERVICE_LEVEL);
     expect(v.violations).toContain('no message reached the core servers (is the caller blocked?)');

@@ -126,6 +126,12 @@ export function evaluateStep(m: StepMeasurement, sl: ServiceLevel, extra: ExtraC
     const unfinished = m.callsUnfinished ? `, ${m.callsUnfinished} unfinished` : '';
     violations.push(`failed calls ${pct(failed)} > ${pct(sl.maxFailedRatio)} (${m.callsFailed} failed${unfinished} of ${m.callsCreated})`);
   }
+  // A call the caller saw succeed can still have failed behind the SBC (a BYE never passed on, an ACK
+  // too late, a dialog the core server gave up): the core servers' own count is judged by the same limit.
+  const coreFailed = m.core && m.callsCreated > 0 ? m.core.failedCalls / m.callsCreated : 0;
+  if (coreFailed > sl.maxFailedRatio) {
+    violations.push(`the core servers counted ${m.core!.failedCalls} of ${m.callsCreated} calls failed (${pct(coreFailed)} > ${pct(sl.maxFailedRatio)})`);
+  }
   const setup = m.setupMs[sl.setupPercentile];
   if (m.callsSucceeded > 0 && setup === undefined) violations.push('no setup time was measured');
   if (setup !== undefined && setup > sl.maxSetupMs) {

@@ -20,6 +20,8 @@ export interface SustainedLoadResult {
   media: CapacityOptions['media'];
   measurement: StepMeasurement;
   callers: number;
+  /** How busy the machine was (load, CPU busy and stolen, UDP drops per zone) and whether it was saturated. */
+  host: CallerRun['host'];
   verdict: 'pass' | 'fail';
   violations: string[];
   serviceLevel: string;
@@ -36,16 +38,16 @@ export class SustainedLoad {
     this.options = capacityOptions({ media: o.media, holdMs: o.holdMs, concurrency: false });
   }
 
-  /** Starts the SIPp UAS on the core servers and, with media, the probes' echo. */
+  /** Starts the SIPp UAS on the core servers and, with probes, the probe agent: both before any load. */
   async start(longestS: number): Promise<void> {
     mkdirSync(this.o.dir, { recursive: true });
     this.load = sutLoad(this.o.topology, { repoRoot: this.o.repoRoot, profile: this.o.profile, options: this.options, dir: this.o.dir });
     await this.load.generator.startCore(longestS * 1000);
-    await this.load.prober?.startEcho();
+    await this.load.prober?.start();
   }
 
   async stop(): Promise<void> {
-    await this.load?.prober?.stopEcho();
+    await this.load?.prober?.stop();
     await this.load?.generator.stopCore();
     this.load = undefined;
   }
@@ -68,6 +70,7 @@ export class SustainedLoad {
       media: this.o.media,
       measurement,
       callers: run.callers,
+      host: run.host,
       verdict: v.verdict,
       violations: v.violations,
       serviceLevel: describeServiceLevel(DEFAULT_SERVICE_LEVEL, media !== undefined),

@@ -5,12 +5,10 @@ import type { CapacityOptions } from './controller';
 import { LoadGenerator, type Endpoint } from './load-generator';
 import { MediaProber } from './media-prober';
 import { SutMetricsReader } from './sut-metrics';
-// Where scenarios/uas-answer-media.xml points every core leg's media (the probes' echo listens there).
-import { CORE_MEDIA_PORT } from '../sipp/scenario-keys';
 
 /**
  * The load of a capacity run against one SUT, wired from the topology's facts: the SIPp callers on
- * the public hosts, the SIPp UAS on the core servers, the media probes and their core-side echo, and
+ * the public hosts, the SIPp UAS on the core servers (echoing media), the media probes, and
  * the SUT's own metrics. Used by `capacity` (bin/capacity-run.ts) and the @capacity feature alike.
  */
 export interface CapacityTopology {
@@ -28,6 +26,14 @@ export const ANSWER_TIMEOUT_MS = 10000;
 const GENERATOR_UAS_PORT = 5090;
 /** Callers of the generator ceiling share this many UAS (SIPp pairs: caller i to UAS i mod 4). */
 const GENERATOR_UAS = 4;
+/** Where every answering SIPp echoes RTP (`-rtp_echo -mp`), and where its SDP answer points the media. */
+const ECHO_PORT = 41000;
+
+/** The answering side's scenario and echo: with media (load RTP or probes), each answer points at the SIPp echo. */
+function answering(repoRoot: string, options: CapacityOptions): { coreScenario: string; coreMediaEchoPort?: number } {
+  if (options.media !== 'rtp' && options.mediaProbes === 0) return { coreScenario: join(repoRoot, 'scenarios', 'uas-answer.xml') };
+  return { coreScenario: join(repoRoot, 'scenarios', 'uas-answer-media.xml'), coreMediaEchoPort: ECHO_PORT };
+}
 
 /**
  * The callers' source addresses: 203.0.113.20 first (the carrier trunk of earlier runs), then every
@@ -59,7 +65,8 @@ export function generatorOnly(t: CapacityTopology, o: { repoRoot: string; option
     service: DIALLED,
     from: '+3120555',
     ...callerMedia(o.repoRoot, o.options.media),
-    coreScenario: join(o.repoRoot, 'scenarios', 'uas-answer.xml'),
+    // The same answer and echo as behind a SUT, so the ceiling includes what the far end costs.
+    ...answering(o.repoRoot, { ...o.options, mediaProbes: 0 }),
     dir: o.dir,
     answerTimeoutMs: ANSWER_TIMEOUT_MS,
     zones: [{ name: 'public', netns: t.namespaces.pub }],
@@ -79,9 +86,9 @@ export function sutLoad(t: CapacityTopology, o: { repoRoot: string; profile: Sut
     service: DIALLED,
     from: '+3120555',
     ...callerMedia(o.repoRoot, options.media),
-    // With probes, every call is answered towards the core-side echo, which sends back whatever RTP
-    // arrives: the probes' and, with --media rtp, every load call's.
-    coreScenario: join(o.repoRoot, 'scenarios', options.mediaProbes > 0 ? 'uas-answer-media.xml' : 'uas-answer.xml'),
+    // With media, every call is answered towards the core server's own echo: the probes' RTP and, with
+    // --media rtp, every load call's comes back through the SBC.
+    ...answering(o.repoRoot, options),
     dir: o.dir,
     answerTimeoutMs: ANSWER_TIMEOUT_MS,
     sutNetns: t.namespaces.sbc,
@@ -106,9 +113,6 @@ export function sutLoad(t: CapacityTopology, o: { repoRoot: string; profile: Sut
     sbcPort: profile.sbc.public.udp,
     dialled: DIALLED,
     from: '+3120666',
-    coreNetns: t.namespaces.core,
-    coreServers: t.addresses.coreServers,
-    corePort: CORE_MEDIA_PORT,
     dir: o.dir,
     answerTimeoutMs: ANSWER_TIMEOUT_MS,
   });

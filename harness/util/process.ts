@@ -26,6 +26,8 @@ export interface StartOptions {
   logFile?: string;
   /** Called with each stdout line (in addition to the log file). */
   onLine?: (line: string) => void;
+  /** Keep a pipe to the child's stdin (`child.stdin`), for a child that takes requests line by line. */
+  stdin?: boolean;
 }
 
 /** The argv that runs `command` in a namespace and/or as another user. */
@@ -38,8 +40,10 @@ export function wrapCommand(o: Pick<StartOptions, 'command' | 'args' | 'netns' |
 
 export function start(o: StartOptions): Managed {
   const [cmd, args] = wrapCommand(o);
-  const opts: SpawnOptions = { cwd: o.cwd, env: o.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] };
+  const opts: SpawnOptions = { cwd: o.cwd, env: o.env ?? process.env, stdio: [o.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] };
   const child = spawn(cmd, args, opts);
+  // A child that exits while a request is being written is reported by `exited`, not as an error here.
+  child.stdin?.on('error', () => undefined);
   const log = o.logFile ? createWriteStream(o.logFile, { flags: 'a' }) : undefined;
   let pending = '';
   child.stdout?.on('data', (chunk: Buffer) => {
