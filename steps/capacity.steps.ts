@@ -28,7 +28,7 @@ Given('every call carries G.711 media through the SBC and is held {float} s', as
 When('callers offer {int} new calls per second for {int} s', { timeout: 900_000 }, async function (this: SbcWorld, cps: number, seconds: number) {
   const r = await current().offer(cps, seconds);
   const m = r.measurement;
-  this.notes.push(`${r.rateCps} cps for ${r.seconds} s from ${r.callers} callers: offered ${m.offeredCps} cps, ${m.callsCreated} calls, ${m.callsFailed + m.callsUnfinished} failed, setup p99 ${m.setupMs.p99 ?? '-'} ms, retransmissions ${m.retransmissions} of ${m.messages}${r.host.machineCpu ? `; machine cpu ${r.host.machineCpu.busyPercent} % busy, ${r.host.machineCpu.stealPercent} % stolen` : ''}`);
+  this.notes.push(`${r.rateCps} cps for ${r.seconds} s from ${r.callers} callers: offered ${m.offeredCps} cps, ${m.callsCreated} calls, ${m.callsFailed + m.callsUnfinished} failed, setup p99 ${m.setupMs.p99 ?? '-'} ms, retransmissions ${m.retransmissions} of ${m.messages}${r.host.machineCpu ? `; machine cpu ${r.host.machineCpu.busyPercent} % busy, ${r.host.machineCpu.stealPercent} % stolen` : ''}${m.cost ? `; the SUT waited for a CPU ${m.cost.sutRunQueueWaitPercent} % of the time (rtpengine ${m.cost.mediaRelayRunQueueWaitPercent} %)` : ''}`);
 });
 
 Then('the service level held for every call of those {int} s', function (this: SbcWorld, _seconds: number) {

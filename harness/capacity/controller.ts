@@ -135,7 +135,7 @@ function hostText(h: HostLoad): string {
 
 function costText(c: NonNullable<StepRecord['measurement']['cost']>): string {
   const v = (x: number | undefined, unit: string): string => (x === undefined ? '-' : `${x} ${unit}`);
-  return `SUT ${v(c.sutCpuUsPerCall, 'µs')}/call, ${v(c.sutKbPerConcurrentCall, 'KB')}/simultaneous call (rtpengine ${v(c.mediaRelayCpuUsPerCall, 'µs')}/call)`;
+  return `SUT ${v(c.sutCpuUsPerCall, 'µs')}/call, ${v(c.sutKbPerConcurrentCall, 'KB')}/simultaneous call, waited for a CPU ${c.sutRunQueueWaitPercent} % of the step (rtpengine ${v(c.mediaRelayCpuUsPerCall, 'µs')}/call, waited ${c.mediaRelayRunQueueWaitPercent} %)`;
 }
 
 function progressLine(r: StepRecord): string {

@@ -223,14 +223,19 @@ export function summaryLines(r: CapacityResult): string[] {
   const cost = best?.measurement.cost;
   if (best && cost) {
     const v = (x: number | undefined, unit: string): string => (x === undefined ? '-' : `${x} ${unit}`);
-    lines.push(`  at that rate: SUT ${v(cost.sutCpuUsPerCall, 'CPU-µs')} per call (rtpengine ${v(cost.mediaRelayCpuUsPerCall, 'µs')}), SUT cpu ${cost.sutCpuPercent} % of a core, ${eventLoopText(best.measurement.eventLoop)}`);
+    lines.push(`  at that rate: SUT ${v(cost.sutCpuUsPerCall, 'CPU-µs')} per call (rtpengine ${v(cost.mediaRelayCpuUsPerCall, 'µs')}), SUT cpu ${cost.sutCpuPercent} % of a core, waited for a CPU ${cost.sutRunQueueWaitPercent ?? '-'} % of the step, ${eventLoopText(best.measurement.eventLoop)}${best.host.machineCpu ? `, machine ${best.host.machineCpu.busyPercent} % busy` : ''}`);
   }
   const g = r.generator;
   if (g) {
     const ceiling = g.ceilingCps === undefined ? 'none (not even the first step met the service level)' : `${g.ceilingCps} cps${g.atConfiguredMaximum ? ' (the configured maximum: at least this)' : g.stoppedBy === 'limit-found' ? '' : ` (at least this: the search stopped on ${g.stoppedBy})`}`;
     lines.push(`generator ceiling (SIPp UAC straight to SIPp UAS, no SBC, same service level): ${ceiling}${g.sutIsGeneratorBound ? '; the SUT\'s rate is GENERATOR-BOUND (>= 90 % of it): the SUT may carry more than measured' : ''}`);
   }
-  if (r.rate.firstFailure) lines.push(`  first violation at ${r.rate.firstFailure.value} cps (step ${r.rate.firstFailure.step}): ${r.rate.firstFailure.violations.join('; ')}`);
+  if (r.rate.firstFailure) {
+    const failed = r.rate.steps.find((s) => s.index === r.rate.firstFailure?.step);
+    const machine = failed?.host.machineWarning ? ` (${failed.host.machineWarning})` : '';
+    const waited = failed?.measurement.cost ? `; the SUT waited for a CPU ${failed.measurement.cost.sutRunQueueWaitPercent} % of the step` : '';
+    lines.push(`  first violation at ${r.rate.firstFailure.value} cps (step ${r.rate.firstFailure.step}): ${r.rate.firstFailure.violations.join('; ')}${waited}${machine}`);
+  }
   const cm = r.concurrency.maximum;
   if (r.concurrency.skipped) lines.push(`session capacity (RFC 7501, simultaneous sessions): not measured (${r.concurrency.skipped})`);
   else {

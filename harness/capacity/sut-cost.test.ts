@@ -1,7 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CostMeter, parseProcStat, processesIn, totals } from './sut-cost';
+import { CostMeter, parseProcStat, parseSchedstat, processesIn, totals } from './sut-cost';
 
 describe('process usage from /proc', () => {
   it('reads CPU seconds and resident memory from a stat line whose name holds spaces and parentheses', () => {
@@ -13,11 +13,16 @@ describe('process usage from /proc', () => {
 
   it('counts the media relay apart from the SUT', () => {
     const t = totals([
-      { pid: 1, comm: 'kamailio', cpuS: 2, rssKb: 100 },
-      { pid: 2, comm: 'kamailio', cpuS: 1, rssKb: 50 },
-      { pid: 3, comm: 'rtpengine', cpuS: 5, rssKb: 10 },
+      { pid: 1, comm: 'kamailio', cpuS: 2, rssKb: 100, runWaitS: 0 },
+      { pid: 2, comm: 'kamailio', cpuS: 1, rssKb: 50, runWaitS: 0 },
+      { pid: 3, comm: 'rtpengine', cpuS: 5, rssKb: 10, runWaitS: 0 },
     ]);
     expect(t).toEqual({ sut: { cpuS: 3, rssKb: 150, processes: 2 }, mediaRelay: { cpuS: 5, rssKb: 10, processes: 1 } });
+  });
+
+  it('reads the run-queue wait of a schedstat line', () => {
+    expect(parseSchedstat('668665688 65826884 1086\n')).toBe(65826884);
+    expect(parseSchedstat('')).toBeUndefined();
   });
 });
 
@@ -53,5 +58,20 @@ describe.skipIf(!isRoot && process.env.CI !== 'true')('CostMeter in a network na
     expect(cost.sutCpuPercent).toBeGreaterThan(20);
     expect(cost.sutRssKbPeak).toBeGreaterThan(10_000);
     expect(cost.mediaRelayCpuUsPerCall).toBe(0);
+  });
+
+  it('measures how long the processes waited for a CPU when they had to share one', async () => {
+    // Three busy loops on one CPU: each runs about a third of the time and waits the rest.
+    const burn = "const t=Date.now(); while(Date.now()-t<900){} setTimeout(()=>{}, 5000)";
+    const kids = [0, 1, 2].map(() => spawn('ip', ['netns', 'exec', ns, 'taskset', '-c', '0', process.execPath, '-e', burn], { stdio: 'ignore' }));
+    await new Promise((r) => setTimeout(r, 200));
+    const meter = new CostMeter(ns, 50);
+    meter.start();
+    await new Promise((r) => setTimeout(r, 500));
+    const cost = meter.stop({ callsCompleted: 1, peakConcurrent: 1 });
+    for (const k of kids) k.kill('SIGKILL');
+    // Ideally 200 % (two of three always waiting); well above what an idle machine shows.
+    expect(cost.sutRunQueueWaitPercent).toBeGreaterThan(60);
+    expect(cost.mediaRelayRunQueueWaitPercent).toBe(0);
   });
 });

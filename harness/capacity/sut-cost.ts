@@ -12,6 +12,11 @@ export interface ProcessUsage {
   /** User plus system CPU seconds since the process started. */
   cpuS: number;
   rssKb: number;
+  /**
+   * Seconds its threads spent runnable but waiting for a CPU since they started (/proc/<pid>/task/<tid>/schedstat,
+   * second field): time a saturated machine took from it, whatever it would have done with it.
+   */
+  runWaitS: number;
 }
 
 /** Kernel clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
@@ -24,6 +29,31 @@ export function parseProcStat(stat: string, pageKb = 4): { comm: string; cpuS: n
   const { comm, fields } = splitProcStat(stat);
   // utime and stime are fields 14 and 15 of proc(5), rss field 24.
   return { comm, cpuS: (Number(fields[11]) + Number(fields[12])) / USER_HZ, rssKb: Number(fields[21]) * pageKb };
+}
+
+/** The run-queue wait (ns) of a schedstat line: `<on cpu ns> <waiting ns> <timeslices>`. */
+export function parseSchedstat(text: string): number | undefined {
+  const wait = Number(text.trim().split(/\s+/)[1]);
+  return Number.isFinite(wait) && wait >= 0 ? wait : undefined;
+}
+
+/** Run-queue wait of every thread of a process, in seconds (0 where schedstat is not kept). */
+function runWaitSeconds(pid: string): number {
+  let ns = 0;
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return 0;
+  }
+  for (const tid of tasks) {
+    try {
+      ns += parseSchedstat(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8')) ?? 0;
+    } catch {
+      // thread gone meanwhile
+    }
+  }
+  return ns / 1e9;
 }
 
 /** The inode of a network namespace made by `ip netns add` (what /proc/<pid>/ns/net links to). */
@@ -46,7 +76,7 @@ export function processesIn(netns: string): ProcessUsage[] {
     try {
       if (readlinkSync(`/proc/${entry}/ns/net`) !== want) continue;
       const { comm, cpuS, rssKb } = parseProcStat(readFileSync(`/proc/${entry}/stat`, 'utf8'));
-      out.push({ pid: Number(entry), comm, cpuS, rssKb });
+      out.push({ pid: Number(entry), comm, cpuS, rssKb, runWaitS: runWaitSeconds(entry) });
     } catch {
       // gone meanwhile, or not ours to read
     }
@@ -82,6 +112,12 @@ export interface StepCost {
   /** CPU of the SUT's processes during the step, in % of one core. */
   sutCpuPercent: number;
   mediaRelayCpuPercent: number;
+  /**
+   * Time the SUT's threads spent ready to run but waiting for a CPU, in % of the step (summed over its
+   * threads): high when the machine, not the SUT, was the limit. Media relay apart.
+   */
+  sutRunQueueWaitPercent: number;
+  mediaRelayRunQueueWaitPercent: number;
   /** Peak resident memory of the SUT's processes during the step, in KB. */
   sutRssKbPeak: number;
   sutProcesses: number;
@@ -130,10 +166,13 @@ export class CostMeter {
     this.sample();
     const seconds = Math.max(0.001, (Date.now() - this.t0) / 1000);
     const used = { sut: 0, mediaRelay: 0 };
+    const waited = { sut: 0, mediaRelay: 0 };
     let sutProcesses = 0;
     for (const [pid, last] of this.last) {
       const part = MEDIA_RELAY.test(last.comm) ? 'mediaRelay' : 'sut';
-      used[part] += last.cpuS - this.first.get(pid)!.cpuS;
+      const first = this.first.get(pid)!;
+      used[part] += last.cpuS - first.cpuS;
+      waited[part] += Math.max(0, last.runWaitS - first.runWaitS);
       if (part === 'sut') sutProcesses++;
     }
     const perCall = (cpuS: number): number | undefined => (o.callsCompleted > 0 ? Math.round((cpuS * 1e6) / o.callsCompleted) : undefined);
@@ -141,6 +180,8 @@ export class CostMeter {
     const cost: StepCost = {
       sutCpuPercent: Math.round((used.sut / seconds) * 100),
       mediaRelayCpuPercent: Math.round((used.mediaRelay / seconds) * 100),
+      sutRunQueueWaitPercent: Math.round((waited.sut / seconds) * 1000) / 10,
+      mediaRelayRunQueueWaitPercent: Math.round((waited.mediaRelay / seconds) * 1000) / 10,
       sutRssKbPeak: this.peak.sut,
       sutProcesses,
     };
