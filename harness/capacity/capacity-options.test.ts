@@ -23,6 +23,11 @@ describe('capacity options', () => {
     expect(() => parseCapacityArgs(['--budget-s'])).toThrow(/needs a value/);
     expect(() => parseCapacityArgs(['--budget-s', '10'])).toThrow(/at least 20 s/);
     expect(() => parseCapacityArgs(['--slo', 'failed=1ms'])).toThrow(/ratio/);
+    // The confirmation trial: 30 s by default (three 10 s steps), 0 turns it off, a negative length is refused.
+    expect(capacityOptions({ budgetS: 300 }).rate.confirmS).toBe(30);
+    expect(capacityOptions({ confirmS: parseCapacityArgs(['--confirm-s', '0']).confirmS }).rate.confirmS).toBe(0);
+    expect(() => parseCapacityArgs(['--confirm-s', '-3'])).toThrow(/--confirm-s/);
+    expect(() => parseCapacityArgs(['--confirm-s', '0.5'])).toThrow(/--confirm-s must be 0/);
   });
 
   it('places 5 media probes per step unless told otherwise; 0 turns them off', () => {

@@ -11,6 +11,8 @@ export interface CapacityRequest {
   maxCps?: number;
   startCps?: number;
   stepS?: number;
+  /** Seconds of the rate's confirmation trial (0 = none). */
+  confirmS?: number;
   holdMs?: number;
   concurrency?: boolean;
   maxCalls?: number;
@@ -54,6 +56,7 @@ export function capacityOptions(req: CapacityRequest = {}): CapacityOptions {
   if (!(budgetS >= 20)) problems.push(`the budget must be at least 20 s (got ${budgetS})`);
   if (!(maxCps >= 1)) problems.push(`--max-cps must be at least 1 (got ${maxCps})`);
   if (req.stepS !== undefined && !(req.stepS >= 1)) problems.push(`the step length must be at least 1 s (got ${req.stepS})`);
+  if (req.confirmS !== undefined && !(req.confirmS === 0 || req.confirmS >= 1)) problems.push(`--confirm-s must be 0 (no confirmation) or at least 1 s (got ${req.confirmS})`);
   if (req.holdMs !== undefined && !(req.holdMs >= 0)) problems.push(`the hold must not be negative (got ${req.holdMs})`);
   const mediaProbes = req.mediaProbes ?? DEFAULT_MEDIA_PROBES;
   if (!(Number.isInteger(mediaProbes) && mediaProbes >= 0 && mediaProbes <= MAX_MEDIA_PROBES)) {
@@ -78,6 +81,8 @@ export function capacityOptions(req: CapacityRequest = {}): CapacityOptions {
       stepS: req.stepS ?? clamp(Math.round(budgetS / 30), 5, 10),
       holdMs: req.holdMs ?? 1500,
       budgetShare: share,
+      // Three search steps long (30 s at the default 10 s steps): long enough that one stall does not decide it.
+      confirmS: req.confirmS ?? Math.min(30, 3 * (req.stepS ?? clamp(Math.round(budgetS / 30), 5, 10))),
     },
     concurrency: {
       enabled: concurrency,
@@ -118,6 +123,8 @@ export const CAPACITY_USAGE = `  capacity [--sut FILE]     bring the topology up
                             --media rtp: G.711 RTP on every load call, the default; --media signalling: none;
                             --caller-cps N: one SIPp caller, on its own source address, per N cps of a step,
                             default ${DEFAULT_PER_CALLER_CPS}; --callers N at most, default and maximum ${MAX_CALLERS};
+                            --confirm-s N: the rate found is offered again for N s before it is reported
+                            (default 3 steps, at most 30 s; 0 = no confirmation trial);
                             --feature: run the @capacity features of features/capacity/ instead, e.g. 100 calls
                             per second with media for 60 s within the service level)
 `;
@@ -139,6 +146,9 @@ export function parseCapacityArgs(args: string[]): CapacityRequest {
     return n;
   };
   const slo = value('--slo');
+  // 0 is allowed here (no confirmation trial), unlike the other durations.
+  const confirm = value('--confirm-s');
+  if (confirm !== undefined && !(Number(confirm) >= 0)) throw new CapacityArgsError(`--confirm-s needs 0 or a number of seconds, not ${JSON.stringify(confirm)}`);
   const probes = value('--media-probes');
   const mediaProbes = probes === undefined ? undefined : Number(probes);
   if (mediaProbes !== undefined && !Number.isInteger(mediaProbes)) throw new CapacityArgsError(`--media-probes needs a whole number, not ${JSON.stringify(probes)}`);
@@ -147,6 +157,7 @@ export function parseCapacityArgs(args: string[]): CapacityRequest {
     maxCps: number('--max-cps'),
     startCps: number('--start-cps'),
     stepS: number('--step-s'),
+    confirmS: confirm === undefined ? undefined : Number(confirm),
     holdMs: number('--hold-ms'),
     maxCalls: number('--max-calls'),
     concurrency: !args.includes('--no-concurrency'),

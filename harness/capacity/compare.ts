@@ -11,6 +11,8 @@ export interface SutFigures {
   sut: string;
   /** Session establishment rate within the service level, sessions/s. */
   establishmentRate?: number;
+  /** Whether a longer confirmation trial held that rate (absent: no trial ran). */
+  establishmentRateConfirmed?: boolean;
   /** Session capacity within the service level, simultaneous sessions. */
   sessionCapacity?: number;
   setupP99Ms?: number;
@@ -46,6 +48,7 @@ export function figuresOf(r: CapacityResult, report: string): Omit<SutFigures, '
     if (v !== undefined) f[k] = v;
   };
   put('establishmentRate', r.rate.maximum?.value);
+  put('establishmentRateConfirmed', r.rate.maximum?.confirmed);
   put('sessionCapacity', r.concurrency.maximum?.peakConcurrent);
   put('setupP99Ms', r.rate.maximum?.setupP99Ms);
   put('cpuUsPerCall', bestRate?.measurement.cost?.sutCpuUsPerCall);
@@ -80,7 +83,7 @@ export function comparisonLines(c: Comparison): string[] {
   return [
     `== side by side (service level: ${c.serviceLevel}; generator ceiling ${v(c.generatorCeilingCps, ' cps')})`,
     ...c.suts.map((s) =>
-      `  ${s.sut.padEnd(16)} establishment rate ${v(s.establishmentRate, ' sessions/s')}${s.generatorBound ? ' (generator-bound)' : ''}, session capacity ${v(s.sessionCapacity)}, `
+      `  ${s.sut.padEnd(16)} establishment rate ${v(s.establishmentRate, ' sessions/s')}${s.establishmentRateConfirmed === false ? ' (NOT confirmed by the longer trial)' : s.establishmentRateConfirmed ? ' (confirmed)' : ''}${s.generatorBound ? ' (generator-bound)' : ''}, session capacity ${v(s.sessionCapacity)}, `
       + `setup p99 ${v(s.setupP99Ms, ' ms')}, ${v(s.cpuUsPerCall, ' µs')} CPU/call (rtpengine ${v(s.mediaRelayCpuUsPerCall, ' µs')}), ${v(s.kbPerConcurrentCall, ' KB')}/simultaneous call, ${eventLoopText(s.eventLoop)}; `
       + `ratio to ${first}: rate ${v(s.ratioToFirst.establishmentRate)}, capacity ${v(s.ratioToFirst.sessionCapacity)}`),
   ];

@@ -37,6 +37,11 @@ export interface CapacityOptions {
     holdMs: number;
     /** Share of the budget the rate search may use; the concurrency search gets the rest. */
     budgetShare: number;
+    /**
+     * Seconds of call creation of the confirmation trial: the rate found by the short search steps is
+     * offered again for this long (a final trial, as MLRsearch does) before it is reported; 0 = none.
+     */
+    confirmS: number;
   };
   concurrency: {
     enabled: boolean;
@@ -63,7 +68,8 @@ export interface StepRecord {
   kind: 'rate' | 'concurrency';
   /** 1-based order of the step within the whole run. */
   index: number;
-  phase: SearchPhase;
+  /** `confirm`: a confirmation trial of the rate the search found, not a search step. */
+  phase: SearchPhase | 'confirm';
   /** The value searched: calls per second, or simultaneous calls. */
   target: number;
   /** `callers`: the SIPp callers (one source address each) the step was spread over. */
@@ -78,8 +84,18 @@ export interface StepRecord {
   host: HostLoad;
 }
 
+/** The confirmation trials of the rate search's result, longest first at the found rate. */
+export interface RateConfirmation {
+  trials: StepRecord[];
+  /** The highest rate a confirmation trial held the service level at; absent when none did. */
+  confirmed?: { value: number; step: StepRecord };
+  /** Why no trial ran, when none did (no rate found, no budget left, turned off). */
+  skipped?: string;
+}
+
 export interface CapacityOutcome {
   rate: SearchResult<StepRecord>;
+  rateConfirmation?: RateConfirmation;
   concurrency?: SearchResult<StepRecord>;
   /** Why the concurrency search did not run, when it did not. */
   concurrencySkipped?: string;
@@ -173,10 +189,12 @@ export async function runCapacity(
   const share = o.concurrency.enabled ? o.rate.budgetShare : 1;
   let index = 0;
 
-  const step = async (kind: StepRecord['kind'], target: number, phase: SearchPhase, plan: StepPlan, extra: (m: StepMeasurement) => { ok: boolean; violation: string }[]): Promise<StepRecord> => {
+  const step = async (kind: StepRecord['kind'], target: number, phase: StepRecord['phase'], plan: StepPlan, extra: (m: StepMeasurement) => { ok: boolean; violation: string }[]): Promise<StepRecord> => {
     if (!driver.coreAlive()) throw new Error('a core server (SIPp UAS) has died; the capacity run cannot continue (see the core evidence folder)');
     index++;
-    const name = kind === 'rate' ? `rate-${String(index).padStart(2, '0')}-${target}cps` : `conc-${String(index).padStart(2, '0')}-${target}calls`;
+    const name = kind === 'rate'
+      ? `rate-${String(index).padStart(2, '0')}-${target}cps${phase === 'confirm' ? '-confirm' : ''}`
+      : `conc-${String(index).padStart(2, '0')}-${target}calls`;
     const startedAt = new Date(clock.now()).toISOString();
     const { estimateS: _estimate, ...load } = plan;
     const probing = o.mediaProbes > 0 && driver.probeMedia ? driver.probeMedia(name, probeWindow(load)) : undefined;
@@ -222,10 +240,11 @@ export async function runCapacity(
     rateBudget,
     (cps, phase) => step('rate', cps, phase, ratePlan(o, cps), () => []),
   );
-  if (!o.concurrency.enabled) return { rate, concurrencySkipped: 'disabled' };
-  if (!rate.best) return { rate, concurrencySkipped: 'no call rate met the service level' };
-  const stepsLeft = o.maxSteps - rate.steps.length;
-  if (stepsLeft < 1) return { rate, concurrencySkipped: `the step limit (${o.maxSteps}) was used up by the rate search` };
+  const rateConfirmation = await confirmRate(o, rate, { deadline, now: clock.now }, (cps, plan) => step('rate', cps, 'confirm', plan, () => []), log);
+  if (!o.concurrency.enabled) return { rate, rateConfirmation, concurrencySkipped: 'disabled' };
+  if (!rate.best) return { rate, rateConfirmation, concurrencySkipped: 'no call rate met the service level' };
+  const stepsLeft = o.maxSteps - rate.steps.length - rateConfirmation.trials.length;
+  if (stepsLeft < 1) return { rate, rateConfirmation, concurrencySkipped: `the step limit (${o.maxSteps}) was used up by the rate search` };
 
   // Half the best rate: the ramp itself must stay well inside the service level.
   const rampCap = Math.max(1, roundRate(rate.best.step.measurement.offeredCps / 2));
@@ -254,5 +273,41 @@ export async function runCapacity(
         { ok: m.callsCreated >= calls, violation: `created only ${m.callsCreated} of ${calls} calls` },
       ]),
   );
-  return { rate, concurrency, concurrencyRampCps: rampCap };
+  return { rate, rateConfirmation, concurrency, concurrencyRampCps: rampCap };
+}
+
+/** At most this many confirmation trials: the rate found, then the next lower one that passed a search step. */
+const CONFIRM_TRIALS = 2;
+
+/**
+ * Confirms the rate search's result with longer trials (MLRsearch's final trial): a 10 s step that
+ * passed can be luck on a shared machine, a 30 s one much less so. The rate found is offered for
+ * `confirmS`; if it breaks the service level, the next lower rate that passed a search step (or 80 %
+ * of the rate found) gets one trial too. Trials run only while the whole budget allows them.
+ */
+export async function confirmRate(
+  o: CapacityOptions,
+  rate: SearchResult<StepRecord>,
+  budget: Budget,
+  run: (cps: number, plan: StepPlan) => Promise<StepRecord>,
+  log: (line: string) => void,
+): Promise<RateConfirmation> {
+  if (!(o.rate.confirmS > 0)) return { trials: [], skipped: 'turned off (--confirm-s 0)' };
+  if (!rate.best) return { trials: [], skipped: 'no call rate met the service level' };
+  const best = rate.best.value;
+  const lowerPassed = rate.steps.filter((s) => s.verdict === 'pass' && s.target < best).map((s) => s.target).sort((a, b) => b - a)[0];
+  const candidates = [best, lowerPassed ?? Math.max(1, roundRate(best * 0.8))].filter((v, i) => v < best || i === 0).slice(0, CONFIRM_TRIALS);
+  const trials: StepRecord[] = [];
+  const plan = (cps: number): StepPlan => ratePlan({ ...o, rate: { ...o.rate, stepS: o.rate.confirmS } }, cps);
+  log(`== confirmation: the rate found (${best} cps) offered again for ${o.rate.confirmS} s`);
+  for (const cps of candidates) {
+    const p = plan(cps);
+    if (budget.now() + p.estimateS * 1000 > budget.deadline) {
+      return trials.length ? { trials } : { trials, skipped: `no budget left for a ${o.rate.confirmS} s trial` };
+    }
+    const r = await run(cps, p);
+    trials.push(r);
+    if (r.verdict === 'pass') return { trials, confirmed: { value: cps, step: r } };
+  }
+  return { trials };
 }

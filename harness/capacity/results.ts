@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
-import type { CapacityOptions, CapacityOutcome, StepRecord } from './controller';
+import type { CapacityOptions, CapacityOutcome, RateConfirmation, StepRecord } from './controller';
 import { concurrencyChart, mediaChart, rateChart, setupChart } from './plots';
 import type { SearchResult, StopReason } from './search';
 import { describeServiceLevel, type ServiceLevel } from './service-level';
@@ -28,6 +28,12 @@ export interface Maximum {
   peakConcurrent: number;
   setupP95Ms?: number;
   setupP99Ms?: number;
+  /**
+   * Rate only: true when a confirmation trial (longer than the search's steps) held the service level
+   * at this value, false when every trial broke it (the value is then only the short steps'), absent
+   * when no trial ran.
+   */
+  confirmed?: boolean;
 }
 
 export interface PhaseResult {
@@ -136,6 +142,25 @@ function phaseResult(r: SearchResult<StepRecord> | undefined, unit: string): Pha
   return { steps: r.steps, maximum, firstFailure, stoppedBy: r.stoppedBy, meaning: meaningOf(r.stoppedBy, unit, best?.value, r.firstFail?.value) };
 }
 
+function maximumOf(value: number, step: StepRecord): Maximum {
+  const m = step.measurement;
+  return { value, step: step.index, offeredCps: m.offeredCps, successfulCps: m.successfulCps, peakConcurrent: m.peakConcurrent, setupP95Ms: m.setupMs.p95, setupP99Ms: m.setupMs.p99 };
+}
+
+/** The rate search's result with its confirmation trials: a confirmed value replaces the short steps' one. */
+export function ratePhaseResult(r: SearchResult<StepRecord>, c: RateConfirmation | undefined, confirmS: number): PhaseResult {
+  const trials = c?.trials ?? [];
+  const base = phaseResult({ ...r, steps: [...r.steps, ...trials] }, 'cps');
+  if (!c || !r.best) return base;
+  if (trials.length === 0) return { ...base, meaning: `${base.meaning}; not confirmed by a longer trial (${c.skipped ?? 'none ran'})` };
+  const failed = trials.filter((t) => t.verdict !== 'pass').map((t) => `${t.target} cps broke it (step ${t.index}: ${t.violations.join('; ')})`);
+  if (c.confirmed) {
+    const held = `${c.confirmed.value} cps held the service level for a ${confirmS} s trial (step ${c.confirmed.step.index})`;
+    return { ...base, maximum: { ...maximumOf(c.confirmed.value, c.confirmed.step), confirmed: true }, meaning: `${base.meaning}; confirmed: ${[...failed, held].join('; ')}` };
+  }
+  return { ...base, maximum: base.maximum && { ...base.maximum, confirmed: false }, meaning: `${base.meaning}; NOT confirmed: in ${confirmS} s trials ${failed.join('; ')}` };
+}
+
 export function buildCapacityResult(o: {
   runId: string;
   sut: { name: string; profileFile: string };
@@ -154,7 +179,7 @@ export function buildCapacityResult(o: {
     serviceLevel: o.options.serviceLevel,
     serviceLevelText: describeServiceLevel(o.options.serviceLevel, o.options.mediaProbes > 0),
     options: o.options,
-    rate: phaseResult(o.outcome.rate, 'cps'),
+    rate: ratePhaseResult(o.outcome.rate, o.outcome.rateConfirmation, o.options.rate.confirmS),
     concurrency: { ...phaseResult(o.outcome.concurrency, 'calls'), skipped: o.outcome.concurrencySkipped, rampCps: o.outcome.concurrencyRampCps },
     conditions: {
       media: o.options.media === 'rtp' ? 'G.711 RTP on every call (SIPp rtp_stream), quality measured on the probe calls' : 'signalling only: load calls carry no RTP',

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { capacityOptions } from './capacity-options';
+import { ratePhaseResult } from './results';
 import { runCapacity, type CallerDriver } from './controller';
 import type { CallerPlan, CallerRun } from './load-generator';
 import { nextValue, roundCalls, roundRate, searchMaximum, type SearchOptions, type SearchPhase } from './search';
@@ -199,7 +200,7 @@ describe('capacity controller', () => {
       probeMedia: async (step, w) => {
         windows.push({ step, ...w });
         // Probes start before the step's caller: the step name says its rate.
-        const target = Number(/-(\d+(?:\.\d+)?)cps$/.exec(step)?.[1]);
+        const target = Number(/-(\d+(?:\.\d+)?)cps/.exec(step)?.[1]);
         const lost = target > 60 ? 50 : 0;
         return { probes: 3, completed: 3, packetsSent: 750, packetsLost: lost, lossRatio: lost / 750, jitterP95Ms: 2, payloadCheckFailures: 0, errors: [] };
       },
@@ -209,12 +210,70 @@ describe('capacity controller', () => {
     const r = await runCapacity(driver, o, (l) => lines.push(l), undefined, { now: () => now, sleep: async (ms) => void (now += ms * 20) });
     expect(r.rate.best!.value).toBeLessThanOrEqual(60);
     expect(r.rate.firstFail!.step.violations).toContain('media loss 6.7 % > 1.0 % (50 of 750 packets)');
-    expect(windows.map((w) => w.step)).toEqual(r.rate.steps.map((s) => `rate-${String(s.index).padStart(2, '0')}-${s.target}cps`));
+    const trials = r.rateConfirmation?.trials ?? [];
+    expect(trials.length).toBeGreaterThan(0);
+    expect(windows.map((w) => w.step)).toEqual([
+      ...r.rate.steps.map((s) => `rate-${String(s.index).padStart(2, '0')}-${s.target}cps`),
+      ...trials.map((s) => `rate-${String(s.index).padStart(2, '0')}-${s.target}cps-confirm`),
+    ]);
     expect(lines.find((l) => l.startsWith('rate #1'))).toMatch(/\| media 3\/3, loss 0\.00 %, jitter p95 2 ms \|.*PASS$/);
     const quiet = { ...o, mediaProbes: 0 };
     windows.length = 0;
     await runCapacity(driver, quiet, () => undefined, undefined, { now: () => now, sleep: async (ms) => void (now += ms * 20) });
     expect(windows).toEqual([]);
+  });
+
+  it('confirms the rate found with a longer trial before reporting it', async () => {
+    let now = 0;
+    const sbc = simulatedSbc(120, 900);
+    const o = capacityOptions({ budgetS: 600, concurrency: false });
+    expect(o.rate.confirmS).toBe(30);
+    const r = await runCapacity(sbc, o, () => undefined, undefined, { now: () => now, sleep: async (ms) => void (now += ms) });
+    const c = r.rateConfirmation!;
+    expect(c.confirmed?.value).toBe(r.rate.best!.value);
+    expect(c.trials).toHaveLength(1);
+    expect(c.trials[0]!.phase).toBe('confirm');
+    const plan = sbc.plans.at(-1)!;
+    expect(plan.name).toMatch(/-confirm$/);
+    expect(plan.calls / plan.rateCps).toBe(30);
+    const phase = ratePhaseResult(r.rate, c, o.rate.confirmS);
+    expect(phase.maximum).toMatchObject({ value: r.rate.best!.value, step: c.trials[0]!.index, confirmed: true });
+    expect(phase.meaning).toMatch(/confirmed: \d+ cps held the service level for a 30 s trial/);
+  });
+
+  it('reports the lower rate a longer trial held when the one found does not hold, and says when none does', async () => {
+    // Passes 10 s steps up to 100 cps, but for 30 s only up to 80 (or never, when `sustained` is 0).
+    const flaky = (sustained: number): CallerDriver => {
+      const ok = simulatedSbc(100, 1000);
+      const bad = simulatedSbc(0.1, 1000);
+      return { coreAlive: () => true, runCaller: (p) => (p.calls / p.rateCps > 10 && p.rateCps > sustained ? bad : ok).runCaller(p) };
+    };
+    const o = capacityOptions({ budgetS: 600, concurrency: false });
+    let now = 0;
+    const clock = { now: () => now, sleep: async (ms: number) => void (now += ms) };
+    const r = await runCapacity(flaky(80), o, () => undefined, undefined, clock);
+    const best = r.rate.best!.value;
+    expect(best).toBeGreaterThan(80);
+    const c = r.rateConfirmation!;
+    expect(c.trials.map((t) => t.verdict)).toEqual(['fail', 'pass']);
+    expect(c.confirmed!.value).toBeLessThan(best);
+    expect(c.confirmed!.value).toBeLessThanOrEqual(80);
+    const phase = ratePhaseResult(r.rate, c, o.rate.confirmS);
+    expect(phase.maximum).toMatchObject({ value: c.confirmed!.value, confirmed: true });
+    expect(phase.meaning).toContain(`${best} cps broke it`);
+
+    const never = await runCapacity(flaky(0), o, () => undefined, undefined, clock);
+    const none = ratePhaseResult(never.rate, never.rateConfirmation, o.rate.confirmS);
+    expect(never.rateConfirmation!.confirmed).toBeUndefined();
+    expect(none.maximum).toMatchObject({ value: never.rate.best!.value, confirmed: false });
+    expect(none.meaning).toMatch(/NOT confirmed: in 30 s trials/);
+  });
+
+  it('runs no confirmation trial when it is turned off or nothing passed', async () => {
+    const off = await runCapacity(simulatedSbc(120, 900), { ...capacityOptions({ budgetS: 600, concurrency: false }), rate: { ...capacityOptions({ budgetS: 600 }).rate, confirmS: 0 } }, () => undefined, undefined, { now: () => 0, sleep: async () => undefined });
+    expect(off.rateConfirmation).toEqual({ trials: [], skipped: 'turned off (--confirm-s 0)' });
+    const nothing = await runCapacity(simulatedSbc(0.1, 10), capacityOptions({ budgetS: 600 }), () => undefined, undefined, { now: () => 0, sleep: async () => undefined });
+    expect(nothing.rateConfirmation?.skipped).toMatch(/no call rate/);
   });
 
   it('stops when a core server dies', async () => {
