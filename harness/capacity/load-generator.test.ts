@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { g711Wav } from '../media/g711-wav';
 import { LoadGenerator, parseUdpReceiveBufferErrors } from './load-generator';
 import { DEFAULT_SERVICE_LEVEL, evaluateStep } from './service-level';
 
@@ -69,6 +70,37 @@ describe.skipIf(!hasSipp)('load generator on loopback', () => {
       await gen.stopCore();
     }
   });
+});
+
+// A 180 that arrives after the 200 (UDP reorders, and so do multi-process proxies such as Kamailio with
+// several receivers on a socket) must not fail a call: RFC 3261 17.1.1 has the UAC ignore it.
+describe.skipIf(!hasSipp)('a provisional answer overtaken by the 200', () => {
+  for (const scenario of ['uac-capacity-call.xml', 'uac-capacity-call-rtp.xml']) {
+    it(`is ignored by the capacity caller (${scenario})`, async () => {
+      const port = 20000 + Math.floor(Math.random() * 20000);
+      const uas = { address: '127.0.0.1', port };
+      const gen = new LoadGenerator({
+        callers: [{ address: '127.0.0.1', port: port + 1 }],
+        targets: [`127.0.0.1:${port}`],
+        coreServers: [uas],
+        service: '+31209990000',
+        from: '+3120555',
+        callerScenario: join(scenarios, scenario),
+        coreScenario: join(import.meta.dirname, 'testdata', 'uas-late-180.xml'),
+        callerFiles: [{ name: 'g711-tone.wav', data: g711Wav({ codec: 'PCMU', seconds: 1 }) }],
+        dir: join(dir, `late-180-${scenario}`),
+        answerTimeoutMs: 3000,
+      });
+      await gen.startCore(10000);
+      try {
+        const run = await gen.runCaller({ name: 'rate-01-10cps', rateCps: 10, calls: 10, maxConcurrent: 100, holdMs: 300 });
+        expect(run.measurement).toMatchObject({ callsCreated: 10, callsSucceeded: 10, callsFailed: 0, callsUnfinished: 0 });
+        expect(run.measurement.core?.failedCalls).toBe(0);
+      } finally {
+        await gen.stopCore();
+      }
+    });
+  }
 });
 
 // The same step spread over two callers on two source addresses (127.0.0.1 and 127.0.0.2) to two UAS.
