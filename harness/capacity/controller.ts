@@ -144,6 +144,7 @@ function hostText(h: HostLoad): string {
   const parts = [`load ${h.loadAverage1m}`];
   if (h.machineCpu) parts.push(`machine cpu ${h.machineCpu.busyPercent} % busy, ${h.machineCpu.stealPercent} % stolen`);
   if (h.sutCpuPercent !== undefined) parts.push(`SUT cpu ${h.sutCpuPercent} %`);
+  for (const r of h.generatorRepairs ?? []) parts.push(`generator: ${r}`);
   const drops = Object.entries(h.udpReceiveBufferDrops ?? {}).filter(([, n]) => n > 0);
   if (drops.length) parts.push(`UDP drops ${drops.map(([zone, n]) => `${zone} ${n}`).join(', ')}`);
   return parts.join(', ');

@@ -103,6 +103,41 @@ describe.skipIf(!hasSipp)('a provisional answer overtaken by the 200', () => {
   }
 });
 
+// SIPp's -rtp_echo can stop for good; the generator checks its echo around every step and mends it.
+describe.skipIf(!hasSipp)('the core servers\' RTP echo', () => {
+  it('is checked before and after a step, and restarted when it has stopped', async () => {
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const echoPort = port + 10;
+    const gen = new LoadGenerator({
+      callers: [{ address: '127.0.0.1', port: port + 1 }],
+      targets: [`127.0.0.1:${port}`],
+      coreServers: [{ address: '127.0.0.1', port }],
+      service: '+31209990000',
+      from: '+3120555',
+      callerScenario: join(scenarios, 'uac-capacity-call.xml'),
+      coreScenario: join(scenarios, 'uas-answer-media.xml'),
+      coreMediaEchoPort: echoPort,
+      dir: join(dir, 'echo'),
+      answerTimeoutMs: 3000,
+    });
+    await gen.startCore(10000);
+    try {
+      expect(await gen.echoDead()).toEqual([]);
+      // The UAS (and its echo) gone: the check says so, and the next step restarts it first.
+      execFileSync('pkill', ['-f', `mp ${echoPort}`]);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await gen.echoDead()).toEqual(['127.0.0.1']);
+      const run = await gen.runCaller({ name: 'rate-01-10cps', rateCps: 10, calls: 10, maxConcurrent: 100, holdMs: 300 });
+      expect(run.host.generatorRepairs?.[0]).toMatch(/echo had stopped on 127\.0\.0\.1: restarted/);
+      expect(run.measurement).toMatchObject({ callsCreated: 10, callsSucceeded: 10 });
+      expect(run.measurement.generatorFaults).toBeUndefined();
+      expect(await gen.echoDead()).toEqual([]);
+    } finally {
+      await gen.stopCore();
+    }
+  });
+});
+
 // The same step spread over two callers on two source addresses (127.0.0.1 and 127.0.0.2) to two UAS.
 describe.skipIf(!hasSipp)('a step from several callers', () => {
   it('splits the calls over one caller per 10 cps and adds up what each measured', async () => {

@@ -51,6 +51,8 @@ export interface HostLoad {
   machineCpu?: CpuShare;
   /** Set when the step ran on saturated or stolen cores: its figures are the machine's as much as the SUT's. */
   machineWarning?: string;
+  /** What the generator had to mend before the step (e.g. a core server's echo restarted). */
+  generatorRepairs?: string[];
   /** CPU the SUT process used during the step, in % of one core; absent when its pid is unknown. */
   sutCpuPercent?: number;
   /**
@@ -59,6 +61,25 @@ export interface HostLoad {
    */
   udpReceiveBufferDrops?: Record<string, number>;
 }
+
+/**
+ * Run with `node -e` in the core namespace: `<port> <address>...`; sends a datagram from each address
+ * to its own echo port (up to 3 tries, 300 ms each) and prints the addresses that echoed it, as JSON.
+ */
+const ECHO_CHECK = `
+const dgram = require('node:dgram');
+const [port, ...addresses] = process.argv.slice(1);
+const check = (address) => new Promise((resolve) => {
+  const s = dgram.createSocket('udp4');
+  let tries = 0, timer;
+  const done = (ok) => { clearTimeout(timer); s.close(); resolve(ok ? address : undefined); };
+  const send = () => { if (tries++ >= 3) return done(false); s.send('sbcx-echo-check', Number(port), address); timer = setTimeout(send, 300); };
+  s.on('message', (m) => { if (String(m) === 'sbcx-echo-check') done(true); });
+  s.on('error', () => done(false));
+  s.bind(0, address, send);
+});
+Promise.all(addresses.map(check)).then((ok) => console.log(JSON.stringify(ok.filter(Boolean))));
+`;
 
 /** RcvbufErrors of the Udp line of /proc/net/snmp (per network namespace). */
 export function parseUdpReceiveBufferErrors(snmp: string): number | undefined {
@@ -94,6 +115,7 @@ const findFile = (dir: string, suffix: string): string | undefined => {
 export class LoadGenerator {
   private core: { proc: Managed; dir: string }[] = [];
   private steps = 0;
+  private longestHoldMs = 0;
 
   constructor(
     private readonly o: {
@@ -133,6 +155,7 @@ export class LoadGenerator {
 
   /** Starts the core servers (SIPp UAS, answering every INVITE and waiting for the BYE). */
   async startCore(longestHoldMs: number): Promise<void> {
+    this.longestHoldMs = longestHoldMs;
     this.core = this.o.coreServers.map((c) => {
       const name = `core-${c.address.split('.').pop()}`;
       // One folder each: SIPp names its counts file after the scenario and its pid.
@@ -220,10 +243,44 @@ export class LoadGenerator {
     });
   }
 
+  /**
+   * Which core servers' RTP echo answers a test datagram now (from the core namespace), undefined
+   * without an echo. SIPp's `-rtp_echo` thread ends for good on a send error (seen when a SUT
+   * collapsed under load): without this check every later step would lose all its media and the
+   * SUT would be blamed for the generator's fault.
+   */
+  async echoDead(): Promise<string[] | undefined> {
+    const port = this.o.coreMediaEchoPort;
+    if (port === undefined || this.core.length === 0) return undefined;
+    const dead: string[] = [];
+    const byNetns = new Map<string | undefined, string[]>();
+    for (const c of this.o.coreServers) byNetns.set(c.netns, [...(byNetns.get(c.netns) ?? []), c.address]);
+    for (const [netns, addresses] of byNetns) {
+      const r = await run(process.execPath, ['-e', ECHO_CHECK, String(port), ...addresses], { ...(netns ? { netns } : {}), check: false, timeoutMs: 10_000 });
+      let answered: string[] = [];
+      try {
+        answered = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '[]') as string[];
+      } catch {
+        // no answer list: every address counts as dead
+      }
+      dead.push(...addresses.filter((a) => !answered.includes(a)));
+    }
+    return dead;
+  }
+
   /** Runs the step's callers to completion, all at once, and measures them together. */
   async runCaller(plan: CallerPlan): Promise<CallerRun> {
     const dir = join(this.o.dir, plan.name);
     mkdirSync(dir, { recursive: true });
+    const generatorFaults: string[] = [];
+    const deadBefore = await this.echoDead();
+    if (deadBefore?.length) {
+      // Between steps no call is up: the core servers are restarted with their echo, and the step says so.
+      await this.stopCore();
+      await this.startCore(this.longestHoldMs);
+      const still = await this.echoDead();
+      if (still?.length) generatorFaults.push(`the core servers' RTP echo does not answer on ${still.join(', ')} even after a restart`);
+    }
     const n = Math.min(plan.calls, callersFor(plan.rateCps, this.o.perCallerCps ?? Number.POSITIVE_INFINITY, this.o.callers.length));
     const calls = splitEvenly(plan.calls, n);
     // One caller keeps its files in the step's folder; several get caller-NN/ each.
@@ -297,6 +354,12 @@ export class LoadGenerator {
         failedCalls: core1.failedCalls - core0.failedCalls,
       };
     }
+    const deadAfter = await this.echoDead();
+    if (deadAfter?.length) {
+      generatorFaults.push(`the core servers' RTP echo (SIPp -rtp_echo) stopped during the step on ${deadAfter.join(', ')}: its media figures are the generator's, not the SUT's; the echo is restarted before the next step`);
+    }
+    if (deadBefore?.length) host.generatorRepairs = [`the core servers' RTP echo had stopped on ${deadBefore.join(', ')}: restarted before this step`];
+    if (generatorFaults.length) measurement.generatorFaults = generatorFaults;
     const errors = summarizeSippErrors(dirs.map((d) => read(join(d, 'caller.errors.log'))).join(''));
     return { measurement, callers: n, exitCode, evidenceDir: dir, errors, host };
   }

@@ -72,6 +72,11 @@ describe('service level evaluation', () => {
     expect(v.violations).toEqual(['the core servers counted 40 of 1000 calls failed (4.0 % > 0.10 %)']);
   });
 
+  it('fails a step the generator broke, and says it was the generator', () => {
+    const v = evaluateStep(withFields({ generatorFaults: ['the echo stopped'] }), DEFAULT_SERVICE_LEVEL);
+    expect(v).toEqual({ verdict: 'fail', violations: ["generator fault, not the SUT's: the echo stopped"] });
+  });
+
   it('says when nothing reached the core', () => {
     const v = evaluateStep(withFields({ callsSucceeded: 0, callsFailed: 500, setupMs: { samples: 0 }, core: { messages: 0, retransmissions: 0, failedCalls: 0 } }), DEFAULT_SERVICE_LEVEL);
     expect(v.violations).toContain('no message reached the core servers (is the caller blocked?)');

@@ -76,6 +76,11 @@ export interface StepMeasurement {
   cost?: StepCost;
   /** The SUT's event-loop delay during the step, from its own metrics endpoint ("not reported" when it has none). */
   eventLoop?: EventLoopDelay;
+  /**
+   * What went wrong in the load generator itself during the step (e.g. the core servers' echo died):
+   * the step cannot pass, and the reason says it was the generator, not the SUT.
+   */
+  generatorFaults?: string[];
 }
 
 export interface CoreTraffic {
@@ -147,6 +152,7 @@ export function evaluateStep(m: StepMeasurement, sl: ServiceLevel, extra: ExtraC
   }
   if (m.media) violations.push(...evaluateMedia(m.media, sl.media ?? DEFAULT_MEDIA_LEVEL));
   for (const e of extra) if (!e.ok) violations.push(e.violation);
+  for (const f of m.generatorFaults ?? []) violations.push(`generator fault, not the SUT's: ${f}`);
   return { verdict: violations.length === 0 ? 'pass' : 'fail', violations };
 }
 
