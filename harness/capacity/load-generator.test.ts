@@ -131,6 +131,9 @@ describe.skipIf(!hasSipp)('the core servers\' RTP echo', () => {
       expect(run.host.generatorRepairs?.[0]).toMatch(/echo had stopped on 127\.0\.0\.1: restarted/);
       expect(run.measurement).toMatchObject({ callsCreated: 10, callsSucceeded: 10 });
       expect(run.measurement.generatorFaults).toBeUndefined();
+      // The restarted server's own counts: the step's 10 calls, 7 messages each, seen at the core.
+      expect(run.measurement.core).toEqual({ messages: 70, retransmissions: 0, failedCalls: 0 });
+      expect(existsSync(join(dir, 'echo', 'core', 'core-1-restart-1'))).toBe(true);
       expect(await gen.echoDead()).toEqual([]);
     } finally {
       await gen.stopCore();

@@ -116,6 +116,8 @@ export class LoadGenerator {
   private core: { proc: Managed; dir: string }[] = [];
   private steps = 0;
   private longestHoldMs = 0;
+  /** How often the core servers were started: a restart gets folders of its own (SIPp names its files by pid). */
+  private coreStarts = 0;
 
   constructor(
     private readonly o: {
@@ -156,8 +158,9 @@ export class LoadGenerator {
   /** Starts the core servers (SIPp UAS, answering every INVITE and waiting for the BYE). */
   async startCore(longestHoldMs: number): Promise<void> {
     this.longestHoldMs = longestHoldMs;
+    const starts = this.coreStarts++;
     this.core = this.o.coreServers.map((c) => {
-      const name = `core-${c.address.split('.').pop()}`;
+      const name = `core-${c.address.split('.').pop()}${starts > 0 ? `-restart-${starts}` : ''}`;
       // One folder each: SIPp names its counts file after the scenario and its pid.
       const dir = join(this.o.dir, 'core', name);
       mkdirSync(dir, { recursive: true });
