@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { cpuShare, machineWarning, readCpuTimes, type CpuShare } from './host-cpu';
 import { join } from 'node:path';
 import { buildArgs } from '../sipp/options';
 import { run, start, type Managed } from '../util/process';
+import { cpuShare, machineWarning, readCpuTimes, type CpuShare } from './host-cpu';
 import { CostMeter } from './sut-cost';
 import type { SutMetricsReader } from './sut-metrics';
 import type { CoreTraffic, StepMeasurement } from './service-level';
@@ -116,6 +116,8 @@ export class LoadGenerator {
   private core: { proc: Managed; dir: string }[] = [];
   private steps = 0;
   private longestHoldMs = 0;
+  /** The addresses whose echo did not answer at the last check (after the previous step); undefined: not checked yet. */
+  private lastDeadEcho: string[] | undefined;
   /** How often the core servers were started: a restart gets folders of its own (SIPp names its files by pid). */
   private coreStarts = 0;
 
@@ -195,6 +197,7 @@ export class LoadGenerator {
   }
 
   async stopCore(): Promise<void> {
+    this.lastDeadEcho = undefined;
     await Promise.all(this.core.map(({ proc }) => proc.stop(2000)));
     this.core = [];
   }
@@ -268,6 +271,7 @@ export class LoadGenerator {
       }
       dead.push(...addresses.filter((a) => !answered.includes(a)));
     }
+    this.lastDeadEcho = dead;
     return dead;
   }
 
@@ -276,7 +280,9 @@ export class LoadGenerator {
     const dir = join(this.o.dir, plan.name);
     mkdirSync(dir, { recursive: true });
     const generatorFaults: string[] = [];
-    const deadBefore = await this.echoDead();
+    // The check after the previous step stands for this one (only the cooldown lies between them), so
+    // no check process runs just before the load starts; the first step is checked here.
+    const deadBefore = this.lastDeadEcho ?? (await this.echoDead());
     if (deadBefore?.length) {
       // Between steps no call is up: the core servers are restarted with their echo, and the step says so.
       await this.stopCore();
