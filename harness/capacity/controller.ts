@@ -277,9 +277,6 @@ export async function runCapacity(
   return { rate, rateConfirmation, concurrency, concurrencyRampCps: rampCap };
 }
 
-/** At most this many confirmation trials: the rate found, then the next lower one that passed a search step. */
-const CONFIRM_TRIALS = 2;
-
 /**
  * Confirms the rate search's result with longer trials (MLRsearch's final trial): a 10 s step that
  * passed can be luck on a shared machine, a 30 s one much less so. The rate found is offered for
@@ -297,7 +294,9 @@ export async function confirmRate(
   if (!rate.best) return { trials: [], skipped: 'no call rate met the service level' };
   const best = rate.best.value;
   const lowerPassed = rate.steps.filter((s) => s.verdict === 'pass' && s.target < best).map((s) => s.target).sort((a, b) => b - a)[0];
-  const candidates = [best, lowerPassed ?? Math.max(1, roundRate(best * 0.8))].filter((v, i) => v < best || i === 0).slice(0, CONFIRM_TRIALS);
+  // At most two trials: the rate found, then one lower rate (when there is one below it).
+  const fallback = lowerPassed ?? Math.max(1, roundRate(best * 0.8));
+  const candidates = fallback < best ? [best, fallback] : [best];
   const trials: StepRecord[] = [];
   const plan = (cps: number): StepPlan => ratePlan({ ...o, rate: { ...o.rate, stepS: o.rate.confirmS } }, cps);
   log(`== confirmation: the rate found (${best} cps) offered again for ${o.rate.confirmS} s`);

@@ -21,6 +21,24 @@ const scenarios = join(import.meta.dirname, '..', '..', 'scenarios');
 const dir = mkdtempSync(join(tmpdir(), 'capacity-lg-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+type GeneratorOptions = ConstructorParameters<typeof LoadGenerator>[0];
+
+/** One SIPp caller on 127.0.0.1:<port+1> to one SIPp UAS on 127.0.0.1:<port>; `o` replaces any default. */
+function loopbackGenerator(port: number, o: Partial<GeneratorOptions>): LoadGenerator {
+  return new LoadGenerator({
+    callers: [{ address: '127.0.0.1', port: port + 1 }],
+    targets: [`127.0.0.1:${port}`],
+    coreServers: [{ address: '127.0.0.1', port }],
+    service: '+31209990000',
+    from: '+3120555',
+    callerScenario: join(scenarios, 'uac-capacity-call.xml'),
+    coreScenario: join(scenarios, 'uas-answer.xml'),
+    dir,
+    answerTimeoutMs: 5000,
+    ...o,
+  });
+}
+
 
 describe('UDP receive buffer drops', () => {
   it('reads RcvbufErrors from /proc/net/snmp', () => {
@@ -39,19 +57,7 @@ describe('UDP receive buffer drops', () => {
 describe.skipIf(!hasSipp)('load generator on loopback', () => {
   it('runs a caller step against a SIPp UAS and measures it', async () => {
     const port = 20000 + Math.floor(Math.random() * 20000);
-    const uas = { address: '127.0.0.1', port };
-    const gen = new LoadGenerator({
-      callers: [{ address: '127.0.0.1', port: port + 1 }],
-      targets: [`127.0.0.1:${port}`],
-      coreServers: [uas],
-      service: '+31209990000',
-      from: '+3120555',
-      callerScenario: join(scenarios, 'uac-capacity-call.xml'),
-      coreScenario: join(scenarios, 'uas-answer.xml'),
-      dir,
-      answerTimeoutMs: 5000,
-      zones: [{ name: 'host' }],
-    });
+    const gen = loopbackGenerator(port, { zones: [{ name: 'host' }] });
     await gen.startCore(10000);
     try {
       const run = await gen.runCaller({ name: 'rate-01-20cps', rateCps: 20, calls: 40, maxConcurrent: 100, holdMs: 300 });
@@ -78,13 +84,7 @@ describe.skipIf(!hasSipp)('a provisional answer overtaken by the 200', () => {
   for (const scenario of ['uac-capacity-call.xml', 'uac-capacity-call-rtp.xml']) {
     it(`is ignored by the capacity caller (${scenario})`, async () => {
       const port = 20000 + Math.floor(Math.random() * 20000);
-      const uas = { address: '127.0.0.1', port };
-      const gen = new LoadGenerator({
-        callers: [{ address: '127.0.0.1', port: port + 1 }],
-        targets: [`127.0.0.1:${port}`],
-        coreServers: [uas],
-        service: '+31209990000',
-        from: '+3120555',
+      const gen = loopbackGenerator(port, {
         callerScenario: join(scenarios, scenario),
         coreScenario: join(import.meta.dirname, 'testdata', 'uas-late-180.xml'),
         callerFiles: [{ name: 'g711-tone.wav', data: g711Wav({ codec: 'PCMU', seconds: 1 }) }],
@@ -108,13 +108,7 @@ describe.skipIf(!hasSipp)('the core servers\' RTP echo', () => {
   it('is checked before and after a step, and restarted when it has stopped', async () => {
     const port = 20000 + Math.floor(Math.random() * 20000);
     const echoPort = port + 10;
-    const gen = new LoadGenerator({
-      callers: [{ address: '127.0.0.1', port: port + 1 }],
-      targets: [`127.0.0.1:${port}`],
-      coreServers: [{ address: '127.0.0.1', port }],
-      service: '+31209990000',
-      from: '+3120555',
-      callerScenario: join(scenarios, 'uac-capacity-call.xml'),
+    const gen = loopbackGenerator(port, {
       coreScenario: join(scenarios, 'uas-answer-media.xml'),
       coreMediaEchoPort: echoPort,
       dir: join(dir, 'echo'),

@@ -126,25 +126,18 @@ function meaningOf(stoppedBy: StopReason | 'skipped', unit: string, max?: number
   }
 }
 
-function phaseResult(r: SearchResult<StepRecord> | undefined, unit: string): PhaseResult {
-  if (!r) return { steps: [], stoppedBy: 'skipped', meaning: meaningOf('skipped', unit) };
-  const best = r.best;
-  const maximum: Maximum | undefined = best && {
-    value: best.value,
-    step: best.step.index,
-    offeredCps: best.step.measurement.offeredCps,
-    successfulCps: best.step.measurement.successfulCps,
-    peakConcurrent: best.step.measurement.peakConcurrent,
-    setupP95Ms: best.step.measurement.setupMs.p95,
-    setupP99Ms: best.step.measurement.setupMs.p99,
-  };
-  const firstFailure = r.firstFail && { value: r.firstFail.value, step: r.firstFail.step.index, violations: r.firstFail.step.violations };
-  return { steps: r.steps, maximum, firstFailure, stoppedBy: r.stoppedBy, meaning: meaningOf(r.stoppedBy, unit, best?.value, r.firstFail?.value) };
-}
-
+/** A phase's best step as the result reports it. */
 function maximumOf(value: number, step: StepRecord): Maximum {
   const m = step.measurement;
   return { value, step: step.index, offeredCps: m.offeredCps, successfulCps: m.successfulCps, peakConcurrent: m.peakConcurrent, setupP95Ms: m.setupMs.p95, setupP99Ms: m.setupMs.p99 };
+}
+
+function phaseResult(r: SearchResult<StepRecord> | undefined, unit: string): PhaseResult {
+  if (!r) return { steps: [], stoppedBy: 'skipped', meaning: meaningOf('skipped', unit) };
+  const best = r.best;
+  const maximum: Maximum | undefined = best && maximumOf(best.value, best.step);
+  const firstFailure = r.firstFail && { value: r.firstFail.value, step: r.firstFail.step.index, violations: r.firstFail.step.violations };
+  return { steps: r.steps, maximum, firstFailure, stoppedBy: r.stoppedBy, meaning: meaningOf(r.stoppedBy, unit, best?.value, r.firstFail?.value) };
 }
 
 /** The rate search's result with its confirmation trials: a confirmed value replaces the short steps' one. */
